@@ -1,0 +1,112 @@
+# wardwatch: `make` builds, `make check` tests, `make asan`, `make fuzz`,
+# `make fuzz-smoke`, `make bench`, `make demo`. Libraries come from
+# Debian's packages through pkg-config; scripts/install-deps installs them.
+
+CC      ?= cc
+FUZZCC  ?= clang
+PKGS    := libpcap jansson
+WERROR  ?= -Werror
+OPT     ?= -O2
+STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 $(WERROR)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc -Itools -MMD -MP
+LDLIBS  := $(PKG_LIBS) -lm
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+B ?= build/release
+
+LIB_SRC  := $(filter-out src/cli/main.c,$(shell find src -name '*.c' | sort))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+TOOL_SRC := tools/pktbuild.c
+TOOL_OBJ := $(TOOL_SRC:%.c=$(B)/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all check asan fuzz fuzz-smoke bench demo deps clean lint unit-bins \
+        pcap-runner data-check format
+
+all: wardwatch
+
+wardwatch: $(B)/wardwatch
+	cp $< $@
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libww.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/wardwatch: $(B)/src/cli/main.o $(B)/libww.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/pcapgen: $(B)/tools/pcapgen.o $(TOOL_OBJ) $(B)/libww.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/pcap-runner: $(B)/tests/pcap/runner.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJ) $(B)/libww.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+unit-bins: $(TEST_BIN)
+
+# Every test: unit tests, capture regression cases, the sanitizer pass over
+# ../shared/data when it is there. The last line is "N passed, N failed".
+check: deps
+	$(MAKE) wardwatch unit-bins $(B)/pcap-runner
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch
+	tests/run --build $(B) --asan-build build/asan
+
+# The same tests built with AddressSanitizer and UBSan.
+asan: deps
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch unit-bins \
+		build/asan/pcap-runner
+	tests/run --build build/asan --no-data
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(TOOL_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Isrc -Itools \
+		-o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: deps $(FUZZ_BIN)
+
+# A short run of every fuzz target (FUZZ_SECONDS each), seeded from tests/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz-smoke: fuzz
+	tests/fuzz/smoke $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+bench: deps
+	scripts/install-deps --bench
+	$(MAKE) wardwatch $(B)/pcapgen
+	$(CC) -O2 -o $(B)/pcap-read bench/pcap_read.c $(PKG_LIBS)
+	bench/run --build $(B)
+
+demo: deps
+	$(MAKE) wardwatch
+	./wardwatch analyze -o wardwatch-out samples/demo.pcap
+
+# Installs missing packages when root; otherwise says what to run.
+deps:
+	@scripts/install-deps --check || scripts/install-deps
+
+lint:
+	scripts/check-banned
+
+format:
+	clang-format -i $(shell find src tests tools bench -name '*.[ch]')
+
+clean:
+	rm -rf build wardwatch wardwatch-out
+
+-include $(shell find build -name '*.d' 2>/dev/null)

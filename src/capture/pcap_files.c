@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcap_files: reads pcap and pcapng files through libpcap and merges them
+ * by packet time with a binary heap of the files' next packets.
+ */
+#include "capture/capture.h"
+
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct capture_input {
+    pcap_t *pcap;
+    struct capture_file_info info;
+    /* the packet read ahead, waiting its turn in the heap */
+    uint64_t ts_us;
+    const uint8_t *data;
+    uint32_t caplen, wirelen;
+    uint64_t done_bytes; /* position when the file was closed */
+};
+
+struct capture_set {
+    struct capture_input *in;
+    int n;
+    int *heap; /* indexes of inputs with a packet waiting, earliest first */
+    int n_heap;
+    bool handed_out; /* heap[0]'s packet is in the caller's hands */
+};
+
+static bool heap_less(const struct capture_set *cs, int a, int b)
+{
+    const struct capture_input *x = &cs->in[a], *y = &cs->in[b];
+
+    return x->ts_us < y->ts_us || (x->ts_us == y->ts_us && a < b);
+}
+
+static void heap_swap(struct capture_set *cs, int i, int j)
+{
+    int tmp = cs->heap[i];
+
+    cs->heap[i] = cs->heap[j];
+    cs->heap[j] = tmp;
+}
+
+static void heap_up(struct capture_set *cs, int i)
+{
+    while (i > 0 && heap_less(cs, cs->heap[i], cs->heap[(i - 1) / 2])) {
+        heap_swap(cs, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(struct capture_set *cs, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+
+        if (l < cs->n_heap && heap_less(cs, cs->heap[l], cs->heap[m])) {
+            m = l;
+        }
+        if (r < cs->n_heap && heap_less(cs, cs->heap[r], cs->heap[m])) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        heap_swap(cs, i, m);
+        i = m;
+    }
+}
+
+static uint64_t input_position(const struct capture_input *in)
+{
+    FILE *fp;
+    long pos;
+
+    if (in->pcap == NULL) {
+        return in->done_bytes;
+    }
+    fp = pcap_file(in->pcap);
+    pos = fp != NULL ? ftell(fp) : -1;
+    return pos > 0 ? (uint64_t)pos : 0;
+}
+
+static void input_close(struct capture_input *in)
+{
+    if (in->pcap != NULL) {
+        in->done_bytes = in->info.size;
+        pcap_close(in->pcap);
+        in->pcap = NULL;
+    }
+}
+
+static void input_fail(struct capture_input *in, const char *why)
+{
+    in->info.failed = true;
+    snprintf(in->info.error, sizeof(in->info.error), "%s", why);
+    input_close(in);
+}
+
+/* Reads the next packet of one file. Returns 1, or 0 at its end or on error. */
+static int input_read(struct capture_input *in)
+{
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc;
+
+    if (in->pcap == NULL) {
+        return 0;
+    }
+    rc = pcap_next_ex(in->pcap, &hdr, &data);
+    if (rc == 1) {
+        in->ts_us = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
+        in->data = data;
+        in->caplen = hdr->caplen;
+        in->wirelen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+        in->info.packets++;
+        return 1;
+    }
+    if (rc == PCAP_ERROR_BREAK) {
+        input_close(in);
+    } else {
+        input_fail(in, pcap_geterr(in->pcap));
+    }
+    return 0;
+}
+
+/* libpcap often starts its message with the path, which the caller prints. */
+static const char *strip_path(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+
+    if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') {
+        return msg + n + 2;
+    }
+    return msg;
+}
+
+static void input_open(struct capture_input *in, const char *path)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct stat st;
+
+    in->info.path = path;
+    if (stat(path, &st) == 0) {
+        in->info.size = (uint64_t)st.st_size;
+    }
+    /* Microsecond timestamps whatever precision the file was written in. */
+    in->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+    if (in->pcap == NULL) {
+        if (strcmp(errbuf, "unknown file format") == 0 || errbuf[0] == '\0') {
+            input_fail(in, "not a pcap or pcapng capture file (unknown file format)");
+        } else {
+            input_fail(in, strip_path(errbuf, path));
+        }
+        return;
+    }
+    in->info.linktype = pcap_datalink(in->pcap);
+    if (!decode_link_supported(in->info.linktype)) {
+        char why[CAPTURE_ERROR_LEN];
+        const char *name = pcap_datalink_val_to_name(in->info.linktype);
+
+        snprintf(why, sizeof(why), "link type %d (%s) is not one wardwatch decodes",
+                 in->info.linktype, name != NULL ? name : "unknown");
+        input_fail(in, why);
+    }
+}
+
+struct capture_set *capture_open(const char *const *paths, int n)
+{
+    struct capture_set *cs;
+
+    if (n <= 0 || n > CAPTURE_FILES_MAX) {
+        return NULL;
+    }
+    cs = calloc(1, sizeof(*cs));
+    if (cs == NULL) {
+        return NULL;
+    }
+    cs->in = calloc((size_t)n, sizeof(*cs->in));
+    cs->heap = calloc((size_t)n, sizeof(*cs->heap));
+    if (cs->in == NULL || cs->heap == NULL) {
+        capture_close(cs);
+        return NULL;
+    }
+    cs->n = n;
+    for (int i = 0; i < n; i++) {
+        input_open(&cs->in[i], paths[i]);
+        if (input_read(&cs->in[i]) == 1) {
+            cs->heap[cs->n_heap++] = i;
+            heap_up(cs, cs->n_heap - 1);
+        }
+    }
+    return cs;
+}
+
+void capture_close(struct capture_set *cs)
+{
+    if (cs == NULL) {
+        return;
+    }
+    for (int i = 0; cs->in != NULL && i < cs->n; i++) {
+        input_close(&cs->in[i]);
+    }
+    free(cs->heap);
+    free(cs->in);
+    free(cs);
+}
+
+/* Reads ahead in the file whose packet was handed out last, and re-heaps it. */
+static void advance_last(struct capture_set *cs)
+{
+    int top;
+
+    if (!cs->handed_out) {
+        return;
+    }
+    cs->handed_out = false;
+    top = cs->heap[0];
+    if (input_read(&cs->in[top]) == 1) {
+        heap_down(cs, 0);
+        return;
+    }
+    cs->heap[0] = cs->heap[--cs->n_heap];
+    heap_down(cs, 0);
+}
+
+int capture_next(struct capture_set *cs, struct ww_packet *p)
+{
+    static const uint8_t empty[1];
+    const struct capture_input *in;
+    int top;
+
+    advance_last(cs);
+    if (cs->n_heap == 0) {
+        return 0;
+    }
+    top = cs->heap[0];
+    in = &cs->in[top];
+    p->ts_us = in->ts_us;
+    p->data = in->data != NULL ? in->data : empty;
+    p->caplen = in->caplen;
+    p->wirelen = in->wirelen;
+    p->linktype = in->info.linktype;
+    p->file_index = (uint32_t)top;
+    p->file_pkt = in->info.packets;
+    cs->handed_out = true;
+    return 1;
+}
+
+int capture_file_count(const struct capture_set *cs)
+{
+    return cs->n;
+}
+
+const struct capture_file_info *capture_file(const struct capture_set *cs, int i)
+{
+    return &cs->in[i].info;
+}
+
+void capture_progress(const struct capture_set *cs, uint64_t *done, uint64_t *total)
+{
+    *done = 0;
+    *total = 0;
+    for (int i = 0; i < cs->n; i++) {
+        *done += input_position(&cs->in[i]);
+        *total += cs->in[i].info.size;
+    }
+}

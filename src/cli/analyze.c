@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/* analyze: `wardwatch analyze`, capture files in, eve.json and a summary out. */
+#include "cli/analyze.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define ANALYZE_OUT_DEFAULT "wardwatch-out"
+#define PATH_LEN_MAX 4096
+#define PROGRESS_EVERY_PKTS 65536 /* packets between looks at the clock */
+#define PROGRESS_INTERVAL_S 0.1
+
+struct analyze_opts {
+    const char *out_dir;
+    bool json;
+    bool quiet;
+    struct flow_config flow;
+    const char *const *files;
+    int n_files;
+};
+
+static void analyze_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: wardwatch analyze [options] CAPTURE...\n"
+            "\n"
+            "Reads pcap and pcapng files as one timeline in time order, tracks\n"
+            "every flow, writes events to DIR/eve.json and prints a summary.\n"
+            "A file that is missing, truncated or not a capture is reported by\n"
+            "name and the others are still analyzed (exit status 1).\n"
+            "\n"
+            "options:\n"
+            "  -o, --output DIR        write eve.json into DIR (default ./%s);\n"
+            "                          DIR is created if missing\n"
+            "      --json              print the summary as one JSON document\n"
+            "  -q, --quiet             no progress bar (it is shown only when\n"
+            "                          stderr is a terminal)\n"
+            "      --flow-memcap SIZE  memory for the flow table, e.g. 64M, 1G\n"
+            "                          (default %uM); when full, the flow idle\n"
+            "                          longest is ended early and counted\n"
+            "      --flow-lifetime S   end and restart a flow busy longer than S\n"
+            "                          seconds (default %u)\n"
+            "      --timeout CLASS=S   idle timeout in seconds of capture time for\n"
+            "                          one class: tcp-new (default %u),\n"
+            "                          tcp-established (%u), tcp-closed (%u),\n"
+            "                          other-new (%u), other-established (%u)\n"
+            "  -h, --help              print this help\n",
+            ANALYZE_OUT_DEFAULT, FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
+            FLOW_TCP_NEW_TIMEOUT, FLOW_TCP_EST_TIMEOUT, FLOW_TCP_CLOSED_TIMEOUT,
+            FLOW_OTHER_NEW_TIMEOUT, FLOW_OTHER_EST_TIMEOUT);
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (s == NULL || *s < '0' || *s > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    unsigned shift = 0;
+
+    if (s == NULL || *s < '0' || *s > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0) {
+        return -1;
+    }
+    if (*end == 'K' || *end == 'k') {
+        shift = 10;
+    } else if (*end == 'M' || *end == 'm') {
+        shift = 20;
+    } else if (*end == 'G' || *end == 'g') {
+        shift = 30;
+    }
+    if (shift != 0) {
+        end++;
+    }
+    if (*end != '\0' || v > (UINT64_MAX >> shift)) {
+        return -1;
+    }
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int parse_timeout(const char *arg, struct flow_config *flow)
+{
+    static const char *const names[FLOW_LIST_MAX] = {
+        "tcp-new", "tcp-established", "tcp-closed", "other-new", "other-established"};
+    const char *eq = strchr(arg, '=');
+    uint64_t secs;
+
+    if (eq == NULL || cli_parse_u64(eq + 1, 1, 86400 * 7, &secs) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < FLOW_LIST_MAX; i++) {
+        if (strlen(names[i]) == (size_t)(eq - arg) && strncmp(names[i], arg, eq - arg) == 0) {
+            flow->timeout[i] = (uint32_t)secs;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT };
+
+/* Returns 0 to run, 1 when help was printed, -1 on a usage error (reported). */
+static int parse_args(int argc, char **argv, struct analyze_opts *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},   {"json", no_argument, NULL, OPT_JSON},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"flow-memcap", required_argument, NULL, OPT_MEMCAP},
+        {"flow-lifetime", required_argument, NULL, OPT_LIFETIME},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {NULL, 0, NULL, 0}};
+    int ch;
+    uint64_t v;
+
+    o->out_dir = ANALYZE_OUT_DEFAULT;
+    flow_config_default(&o->flow);
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o':
+            o->out_dir = optarg;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case 'h':
+            analyze_usage(stdout);
+            return 1;
+        case OPT_MEMCAP:
+            if (cli_parse_size(optarg, &v) < 0 || v < FLOW_MEMCAP_MIN || v > (64ull << 30)) {
+                fprintf(stderr, "wardwatch analyze: --flow-memcap '%s': give a size "
+                                "from 64K to 64G, such as 256M\n", optarg);
+                return -1;
+            }
+            o->flow.memcap = (size_t)v;
+            break;
+        case OPT_LIFETIME:
+            if (cli_parse_u64(optarg, 1, 86400 * 7, &v) < 0) {
+                fprintf(stderr, "wardwatch analyze: --flow-lifetime '%s': give seconds "
+                                "from 1 to 604800\n", optarg);
+                return -1;
+            }
+            o->flow.lifetime = (uint32_t)v;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_timeout(optarg, &o->flow) < 0) {
+                fprintf(stderr, "wardwatch analyze: --timeout '%s': give CLASS=SECONDS, "
+                                "CLASS one of tcp-new, tcp-established, tcp-closed, "
+                                "other-new, other-established\n", optarg);
+                return -1;
+            }
+            break;
+        default:
+            fprintf(stderr, "wardwatch analyze: see 'wardwatch analyze --help'\n");
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "wardwatch analyze: name at least one capture file "
+                        "(see 'wardwatch analyze --help')\n");
+        return -1;
+    }
+    if (argc - optind > CAPTURE_FILES_MAX) {
+        fprintf(stderr, "wardwatch analyze: %d files given; at most %d at once\n",
+                argc - optind, CAPTURE_FILES_MAX);
+        return -1;
+    }
+    o->files = (const char *const *)argv + optind;
+    o->n_files = argc - optind;
+    return 0;
+}
+
+static int make_out_dir(const char *dir)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0755) == 0) {
+        return 0;
+    }
+    if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return 0;
+    }
+    fprintf(stderr, "wardwatch analyze: cannot use output directory '%s': %s\n", dir,
+            errno == EEXIST ? "a file of that name is in the way" : strerror(errno));
+    return -1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Redraws the bar on stderr: percent of input bytes read, packets so far. */
+static void progress_draw(const struct capture_set *cs, uint64_t pkts, bool done)
+{
+    uint64_t pos, total;
+    double frac;
+    int width = 30, filled;
+
+    capture_progress(cs, &pos, &total);
+    frac = done ? 1.0 : (total > 0 ? (double)pos / (double)total : 0.0);
+    if (frac > 1.0) {
+        frac = 1.0;
+    }
+    filled = (int)(frac * width);
+    fprintf(stderr, "\r[%.*s%*s] %3d%%  %llu packets", filled,
+            "##############################", width - filled, "", (int)(frac * 100),
+            (unsigned long long)pkts);
+    if (done) {
+        fputc('\n', stderr);
+    }
+}
+
+struct run_state {
+    struct capture_set *cs;
+    struct engine *engine;
+    struct eve_writer *eve;
+};
+
+static void read_all(struct run_state *rs, bool progress)
+{
+    struct ww_packet p;
+    uint64_t n = 0;
+    double last_draw = now_s();
+
+    while (capture_next(rs->cs, &p) == 1) {
+        engine_packet(rs->engine, &p);
+        if (progress && ++n % PROGRESS_EVERY_PKTS == 0 && now_s() - last_draw > PROGRESS_INTERVAL_S) {
+            last_draw = now_s();
+            progress_draw(rs->cs, n, false);
+        }
+    }
+    engine_finish(rs->engine);
+    if (progress) {
+        progress_draw(rs->cs, engine_decode_stats(rs->engine)->pkts, true);
+    }
+}
+
+static void report_failed_files(const struct capture_set *cs, int *n_failed)
+{
+    *n_failed = 0;
+    for (int i = 0; i < capture_file_count(cs); i++) {
+        const struct capture_file_info *fi = capture_file(cs, i);
+
+        if (fi->failed) {
+            fprintf(stderr, "wardwatch analyze: %s: %s\n", fi->path, fi->error);
+            (*n_failed)++;
+        }
+    }
+}
+
+static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_path,
+                      double t0)
+{
+    struct analyze_result r = {0};
+    struct rusage ru;
+    int rc;
+
+    r.wall_s = now_s() - t0;
+    engine_log_stats(rs->engine, r.wall_s);
+    r.eve = *eve_writer_stats(rs->eve);
+    rc = eve_close(rs->eve);
+    rs->eve = NULL;
+    if (rc < 0) {
+        fprintf(stderr, "wardwatch analyze: writing %s failed: %s\n", eve_path, strerror(-rc));
+        return WW_EXIT_INTERNAL;
+    }
+    getrusage(RUSAGE_SELF, &ru);
+    r.peak_rss = (uint64_t)ru.ru_maxrss * 1024;
+    r.captures = rs->cs;
+    r.engine = rs->engine;
+    r.eve_path = eve_path;
+    report_failed_files(rs->cs, &r.n_failed);
+    if (o->json) {
+        if (summary_print_json(stdout, &r) < 0) {
+            return WW_EXIT_INTERNAL;
+        }
+    } else {
+        summary_print_text(stdout, &r);
+    }
+    return r.n_failed > 0 ? WW_EXIT_INPUT : WW_EXIT_OK;
+}
+
+static int run(struct analyze_opts *o)
+{
+    struct run_state rs = {0};
+    struct engine_config ec = {0};
+    char eve_path[PATH_LEN_MAX];
+    double t0 = now_s();
+    int rc = WW_EXIT_INTERNAL;
+
+    if (make_out_dir(o->out_dir) < 0) {
+        return WW_EXIT_INPUT;
+    }
+    snprintf(eve_path, sizeof(eve_path), "%s/eve.json", o->out_dir);
+    rs.eve = eve_open(eve_path);
+    if (rs.eve == NULL) {
+        fprintf(stderr, "wardwatch analyze: cannot write %s: %s\n", eve_path, strerror(errno));
+        return WW_EXIT_INPUT;
+    }
+    ec.flow = o->flow;
+    ec.file_names = o->files;
+    rs.cs = capture_open(o->files, o->n_files);
+    rs.engine = engine_new(&ec, rs.eve);
+    if (rs.cs == NULL || rs.engine == NULL) {
+        fprintf(stderr, "wardwatch analyze: out of memory (flow memcap %zu bytes); "
+                        "try a smaller --flow-memcap\n", o->flow.memcap);
+        goto out;
+    }
+    read_all(&rs, !o->quiet && isatty(STDERR_FILENO));
+    rc = finish_run(o, &rs, eve_path, t0);
+out:
+    eve_close(rs.eve);
+    engine_free(rs.engine);
+    capture_close(rs.cs);
+    return rc;
+}
+
+int cli_analyze(int argc, char **argv)
+{
+    struct analyze_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+
+    if (rc != 0) {
+        return rc > 0 ? WW_EXIT_OK : WW_EXIT_INPUT;
+    }
+    return run(&o);
+}

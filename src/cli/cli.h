@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* cli: the wardwatch command's subcommands. */
+#ifndef WW_CLI_CLI_H
+#define WW_CLI_CLI_H
+
+#include <stdint.h>
+
+/* Exit codes of every subcommand (../shared/DESIGN.md, "The command"). */
+#define WW_EXIT_OK 0
+#define WW_EXIT_INPUT 1    /* bad usage or input; one line on stderr says what */
+#define WW_EXIT_INTERNAL 2 /* internal failure */
+
+#define WW_VERSION "0.1.0"
+
+int cli_analyze(int argc, char **argv);
+
+/* What a run of analyze did, for the summary. */
+struct analyze_result;
+
+/* Parses "64M", "1G", "4096" into bytes. Returns 0 or -1 if not a size. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Parses a decimal number in [min, max]. Returns 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* summary: what `wardwatch analyze` prints at the end, as text or JSON. */
+#include <jansson.h>
+#include <string.h>
+
+#include "cli/analyze.h"
+#include "output/json.h"
+
+/* 1234567 -> "1,234,567" */
+static const char *grouped(uint64_t v, char *buf, size_t len)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+    size_t o = 0;
+
+    for (int i = 0; i < n && o + 2 < len; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            buf[o++] = ',';
+        }
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static double rate(uint64_t n, double secs)
+{
+    return secs > 0 ? (double)n / secs : 0.0;
+}
+
+static void print_files(FILE *out, const struct analyze_result *r)
+{
+    char b[32];
+
+    for (int i = 0; i < capture_file_count(r->captures); i++) {
+        const struct capture_file_info *fi = capture_file(r->captures, i);
+
+        if (fi->failed && fi->packets == 0) {
+            fprintf(out, "  file        %s: not read: %s\n", fi->path, fi->error);
+        } else if (fi->failed) {
+            fprintf(out, "  file        %s: %s packets, then: %s\n", fi->path,
+                    grouped(fi->packets, b, sizeof(b)), fi->error);
+        } else {
+            fprintf(out, "  file        %s: %s packets\n", fi->path,
+                    grouped(fi->packets, b, sizeof(b)));
+        }
+    }
+}
+
+static void print_protocols(FILE *out, const struct decode_stats *ds)
+{
+    char b[32];
+    bool any = false;
+
+    fputs("  protocols  ", out);
+    for (int l = 0; l < DECODE_LAYER_MAX; l++) {
+        if (ds->layer[l] == 0) {
+            continue;
+        }
+        fprintf(out, "%s %s %s", any ? "," : "", decode_layer_name((enum decode_layer)l),
+                grouped(ds->layer[l], b, sizeof(b)));
+        any = true;
+    }
+    fputs(any ? "\n" : " none\n", out);
+}
+
+static void print_decoder(FILE *out, const struct decode_stats *ds)
+{
+    char b[32];
+    bool any = false;
+
+    if (ds->invalid == 0) {
+        fputs("  decoder     no malformed packets\n", out);
+        return;
+    }
+    fprintf(out, "  decoder     %s malformed packets (counted and skipped):",
+            grouped(ds->invalid, b, sizeof(b)));
+    for (int ev = 0; ev < DECODE_EV_MAX; ev++) {
+        if (ds->event[ev] != 0) {
+            fprintf(out, "%s %s %s", any ? "," : "", decode_event_name((enum decode_event)ev),
+                    grouped(ds->event[ev], b, sizeof(b)));
+            any = true;
+        }
+    }
+    fputc('\n', out);
+}
+
+static void print_flows(FILE *out, const struct analyze_result *r)
+{
+    const struct flow_stats *fs = engine_flow_stats(r->engine);
+    const struct engine_flow_counts *fc = engine_flow_counts(r->engine);
+    char b[5][32];
+
+    fprintf(out, "  flows       %s (TCP %s, UDP %s, ICMP %s, other %s)\n",
+            grouped(fs->created, b[0], sizeof(b[0])), grouped(fc->tcp, b[1], sizeof(b[1])),
+            grouped(fc->udp, b[2], sizeof(b[2])), grouped(fc->icmp, b[3], sizeof(b[3])),
+            grouped(fc->other, b[4], sizeof(b[4])));
+    fprintf(out, "              peak %s active of %s the memcap allows; %s evicted, %s ended "
+                 "by lifetime\n",
+            grouped(fs->active_peak, b[0], sizeof(b[0])), grouped(fs->capacity, b[1], sizeof(b[1])),
+            grouped(fs->ended[FLOW_END_EVICTED], b[2], sizeof(b[2])),
+            grouped(fs->ended[FLOW_END_LIFETIME], b[3], sizeof(b[3])));
+}
+
+void summary_print_text(FILE *out, const struct analyze_result *r)
+{
+    const struct decode_stats *ds = engine_decode_stats(r->engine);
+    uint64_t first, last;
+    char b[3][32], t0[JB_TIME_LEN + 1], t1[JB_TIME_LEN + 1];
+
+    engine_time_span(r->engine, &first, &last);
+    fprintf(out, "wardwatch analyze\n");
+    print_files(out, r);
+    fprintf(out, "  packets     %s (%s bytes) in %.3f s: %s packets/s\n",
+            grouped(ds->pkts, b[0], sizeof(b[0])), grouped(ds->bytes, b[1], sizeof(b[1])),
+            r->wall_s, grouped((uint64_t)rate(ds->pkts, r->wall_s), b[2], sizeof(b[2])));
+    if (ds->pkts > 0) {
+        jb_format_time(first, t0);
+        jb_format_time(last, t1);
+        fprintf(out, "  capture     %s to %s (%.1f s)\n", t0, t1,
+                (double)(last - first) / 1e6);
+    }
+    print_flows(out, r);
+    print_protocols(out, ds);
+    print_decoder(out, ds);
+    fprintf(out, "  events      %s in %s", grouped(r->eve.events, b[0], sizeof(b[0])),
+            r->eve_path);
+    if (r->eve.dropped_oversize > 0) {
+        fprintf(out, " (%llu too long, dropped)", (unsigned long long)r->eve.dropped_oversize);
+    }
+    fprintf(out, "\n  memory      %.1f MiB peak\n", (double)r->peak_rss / (1 << 20));
+    if (r->n_failed > 0) {
+        fprintf(out, "  warning     %d input file(s) could not be read in full; see above\n",
+                r->n_failed);
+    }
+}
+
+static json_t *json_files(const struct analyze_result *r)
+{
+    json_t *arr = json_array();
+
+    for (int i = 0; i < capture_file_count(r->captures); i++) {
+        const struct capture_file_info *fi = capture_file(r->captures, i);
+        json_t *o = json_pack("{s:s, s:I, s:i, s:b}", "path", fi->path, "packets",
+                              (json_int_t)fi->packets, "linktype", fi->linktype, "ok", !fi->failed);
+
+        if (fi->failed) {
+            json_object_set_new(o, "error", json_string(fi->error));
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *json_layers(const struct decode_stats *ds)
+{
+    json_t *o = json_object();
+
+    for (int l = 0; l < DECODE_LAYER_MAX; l++) {
+        if (ds->layer[l] != 0) {
+            json_object_set_new(o, decode_layer_name((enum decode_layer)l),
+                                json_integer((json_int_t)ds->layer[l]));
+        }
+    }
+    return o;
+}
+
+static json_t *json_decoder(const struct decode_stats *ds)
+{
+    json_t *events = json_object();
+
+    for (int ev = 0; ev < DECODE_EV_MAX; ev++) {
+        if (ds->event[ev] != 0) {
+            json_object_set_new(events, decode_event_name((enum decode_event)ev),
+                                json_integer((json_int_t)ds->event[ev]));
+        }
+    }
+    return json_pack("{s:I, s:o}", "malformed", (json_int_t)ds->invalid, "events", events);
+}
+
+static json_t *json_flows(const struct analyze_result *r)
+{
+    const struct flow_stats *fs = engine_flow_stats(r->engine);
+    const struct engine_flow_counts *fc = engine_flow_counts(r->engine);
+
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "total",
+                     (json_int_t)fs->created, "tcp", (json_int_t)fc->tcp, "udp",
+                     (json_int_t)fc->udp, "icmp", (json_int_t)fc->icmp, "other",
+                     (json_int_t)fc->other, "active_peak", (json_int_t)fs->active_peak,
+                     "capacity", (json_int_t)fs->capacity, "evicted",
+                     (json_int_t)fs->ended[FLOW_END_EVICTED], "lifetime",
+                     (json_int_t)fs->ended[FLOW_END_LIFETIME], "timeout",
+                     (json_int_t)fs->ended[FLOW_END_TIMEOUT]);
+}
+
+int summary_print_json(FILE *out, const struct analyze_result *r)
+{
+    const struct decode_stats *ds = engine_decode_stats(r->engine);
+    uint64_t first, last;
+    char t0[JB_TIME_LEN + 1] = "", t1[JB_TIME_LEN + 1] = "";
+    json_t *doc;
+    int rc;
+
+    engine_time_span(r->engine, &first, &last);
+    if (ds->pkts > 0) {
+        jb_format_time(first, t0);
+        jb_format_time(last, t1);
+    }
+    doc = json_pack("{s:o, s:I, s:I, s:f, s:f, s:{s:s, s:s}, s:o, s:o, s:o, s:{s:s, s:I, s:I},"
+                    " s:I}",
+                    "files", json_files(r), "packets", (json_int_t)ds->pkts, "bytes",
+                    (json_int_t)ds->bytes, "seconds", r->wall_s, "packets_per_second",
+                    rate(ds->pkts, r->wall_s), "capture", "first", t0, "last", t1, "flows",
+                    json_flows(r), "protocols", json_layers(ds), "decoder", json_decoder(ds),
+                    "eve", "path", r->eve_path, "events", (json_int_t)r->eve.events, "dropped",
+                    (json_int_t)r->eve.dropped_oversize, "peak_rss_bytes",
+                    (json_int_t)r->peak_rss);
+    if (doc == NULL) {
+        fprintf(stderr, "wardwatch analyze: could not build the JSON summary\n");
+        return -1;
+    }
+    rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_SORT_KEYS);
+    fputc('\n', out);
+    json_decref(doc);
+    return rc == 0 ? 0 : -1;
+}

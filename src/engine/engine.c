@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine: runs each packet through decode and the flow table, and turns
+ * what they report into events. Capture time drives every timeout, so a
+ * file gives the same events however fast it is read.
+ */
+#include "engine/engine.h"
+
+#include <stdlib.h>
+
+#include "decode/decode_int.h"
+#include "output/events.h"
+
+#define US_PER_S 1000000u
+
+struct engine {
+    struct decode_stats dstats;
+    struct flow_table *flows;
+    struct eve_writer *eve;
+    const char *const *file_names;
+    struct engine_flow_counts flow_counts;
+    uint64_t first_us, now_us; /* capture time: first packet, latest packet */
+    uint64_t expired_sec;      /* capture second of the last expiry pass */
+    /* decoder events: at most one per kind per capture second */
+    uint64_t ev_last_sec[DECODE_EV_MAX];
+    uint64_t ev_suppressed[DECODE_EV_MAX];
+    bool ev_logged[DECODE_EV_MAX];
+};
+
+static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason why)
+{
+    struct engine *e = ctx;
+
+    switch (f->key.proto) {
+    case IPPROTO_NUM_TCP:
+        e->flow_counts.tcp++;
+        break;
+    case IPPROTO_NUM_UDP:
+        e->flow_counts.udp++;
+        break;
+    case IPPROTO_NUM_ICMP:
+    case IPPROTO_NUM_ICMPV6:
+        e->flow_counts.icmp++;
+        break;
+    default:
+        e->flow_counts.other++;
+        break;
+    }
+    events_log_flow(e->eve, f, why);
+}
+
+struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *eve)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+
+    if (e == NULL) {
+        return NULL;
+    }
+    e->flows = flow_table_new(&cfg->flow, on_flow_end, e);
+    if (e->flows == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->eve = eve;
+    e->file_names = cfg->file_names;
+    return e;
+}
+
+void engine_free(struct engine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    flow_table_free(e->flows);
+    free(e);
+}
+
+/* Logs a malformed packet unless one of its kind was logged this second. */
+static void report_malformed(struct engine *e, const struct ww_packet *p, enum decode_event ev)
+{
+    uint64_t sec = p->ts_us / US_PER_S;
+    struct decoder_report r;
+
+    if (e->ev_logged[ev] && e->ev_last_sec[ev] == sec) {
+        e->ev_suppressed[ev]++;
+        return;
+    }
+    r.p = p;
+    r.ev = ev;
+    r.file = e->file_names != NULL ? e->file_names[p->file_index] : "";
+    r.suppressed = e->ev_suppressed[ev];
+    events_log_decoder(e->eve, &r);
+    e->ev_logged[ev] = true;
+    e->ev_last_sec[ev] = sec;
+    e->ev_suppressed[ev] = 0;
+}
+
+/* Moves capture time forward; once per capture second, ends idle flows. */
+static void advance_clock(struct engine *e, uint64_t ts_us)
+{
+    if (e->first_us == 0 || ts_us < e->first_us) {
+        e->first_us = ts_us;
+    }
+    if (ts_us <= e->now_us) {
+        return;
+    }
+    e->now_us = ts_us;
+    if (ts_us / US_PER_S != e->expired_sec) {
+        e->expired_sec = ts_us / US_PER_S;
+        flow_table_expire(e->flows, ts_us);
+    }
+}
+
+void engine_packet(struct engine *e, struct ww_packet *p)
+{
+    enum decode_event ev = decode_packet(&e->dstats, p);
+    int dir;
+
+    advance_clock(e, p->ts_us);
+    if (ev != DECODE_EV_MAX) {
+        report_malformed(e, p, ev);
+        return;
+    }
+    if (p->family != 0) {
+        flow_table_packet(e->flows, p, &dir);
+    }
+}
+
+void engine_finish(struct engine *e)
+{
+    flow_table_flush(e->flows);
+}
+
+static void log_flow_stats(struct jbuf *jb, const struct flow_stats *fs)
+{
+    jb_object_open(jb, "flow");
+    jb_u64(jb, "created", fs->created);
+    for (int why = 0; why <= FLOW_END_SHUTDOWN; why++) {
+        jb_u64(jb, flow_end_reason_name((enum flow_end_reason)why), fs->ended[why]);
+    }
+    jb_u64(jb, "active_peak", fs->active_peak);
+    jb_u64(jb, "capacity", fs->capacity);
+    jb_u64(jb, "untracked_fragments", fs->untracked_fragments);
+    jb_object_close(jb);
+}
+
+static void log_stream_stats(struct jbuf *jb, const struct stream_stats *ss)
+{
+    jb_object_open(jb, "stream");
+    jb_u64(jb, "bytes_delivered", ss->bytes_delivered);
+    jb_u64(jb, "gaps", ss->gaps);
+    jb_u64(jb, "gap_bytes", ss->gap_bytes);
+    jb_u64(jb, "retransmitted_bytes", ss->retransmitted_bytes);
+    jb_u64(jb, "ooo_segments", ss->ooo_segments);
+    jb_u64(jb, "ooo_overflows", ss->ooo_overflows);
+    jb_u64(jb, "memcap_hits", ss->memcap_hits);
+    jb_object_close(jb);
+}
+
+void engine_log_stats(struct engine *e, double wall_s)
+{
+    struct jbuf *jb = eve_begin(e->eve, e->now_us, "stats");
+
+    jb_object_open(jb, "stats");
+    jb_double(jb, "uptime", wall_s);
+    jb_object_open(jb, "decoder");
+    events_decoder_stats(jb, &e->dstats);
+    jb_object_close(jb);
+    log_flow_stats(jb, flow_table_stats(e->flows));
+    log_stream_stats(jb, flow_table_stream_stats(e->flows));
+    jb_object_close(jb);
+    eve_commit(e->eve);
+}
+
+const struct decode_stats *engine_decode_stats(const struct engine *e)
+{
+    return &e->dstats;
+}
+
+const struct flow_stats *engine_flow_stats(const struct engine *e)
+{
+    return flow_table_stats(e->flows);
+}
+
+const struct stream_stats *engine_stream_stats(const struct engine *e)
+{
+    return flow_table_stream_stats(e->flows);
+}
+
+const struct engine_flow_counts *engine_flow_counts(const struct engine *e)
+{
+    return &e->flow_counts;
+}
+
+void engine_time_span(const struct engine *e, uint64_t *first_us, uint64_t *last_us)
+{
+    *first_us = e->first_us;
+    *last_us = e->now_us;
+}

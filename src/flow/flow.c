@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * flow: the flow table. Flows live in one array sized by the memory cap,
+ * found through a chained hash on the canonical key, and kept on one of
+ * five timeout lists ordered by their last packet, so the oldest idle flow
+ * of each list is at its head: expiry and eviction never scan.
+ */
+#include "flow/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/decode_int.h"
+#include "util/base64.h"
+#include "util/sha1.h"
+
+struct flow_list_head {
+    uint32_t head, tail; /* 0 = empty */
+};
+
+struct flow_table {
+    struct ww_flow *flows; /* index 0 is never used */
+    uint32_t capacity;
+    uint32_t n_touched; /* slots handed out at least once */
+    uint32_t free_head; /* chained through hnext */
+    uint32_t *buckets;
+    uint64_t bucket_mask;
+    struct flow_list_head lists[FLOW_LIST_MAX];
+    uint64_t timeout_us[FLOW_LIST_MAX];
+    uint64_t lifetime_us;
+    uint64_t next_seq; /* for flow ids */
+    flow_end_fn on_end;
+    void *end_ctx;
+    stream_data_fn stream_fn;
+    void *stream_ctx;
+    struct stream_pool *streams;
+    struct flow_stats stats;
+};
+
+#define US_PER_S 1000000ull
+#define FLOW_ID_BITS 51
+
+void flow_config_default(struct flow_config *cfg)
+{
+    cfg->timeout[FLOW_LIST_TCP_NEW] = FLOW_TCP_NEW_TIMEOUT;
+    cfg->timeout[FLOW_LIST_TCP_EST] = FLOW_TCP_EST_TIMEOUT;
+    cfg->timeout[FLOW_LIST_TCP_CLOSED] = FLOW_TCP_CLOSED_TIMEOUT;
+    cfg->timeout[FLOW_LIST_OTHER_NEW] = FLOW_OTHER_NEW_TIMEOUT;
+    cfg->timeout[FLOW_LIST_OTHER_EST] = FLOW_OTHER_EST_TIMEOUT;
+    cfg->lifetime = FLOW_LIFETIME_MAX;
+    cfg->memcap = FLOW_MEMCAP_DEFAULT;
+    cfg->stream.ooo_max = STREAM_OOO_MAX_DEFAULT;
+    cfg->stream.memcap = STREAM_MEMCAP_DEFAULT;
+}
+
+/* Smallest power of two at or above n. */
+static uint64_t pow2_at_least(uint64_t n)
+{
+    uint64_t p = 1;
+
+    while (p < n) {
+        p <<= 1;
+    }
+    return p;
+}
+
+struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_end, void *ctx)
+{
+    struct flow_table *t;
+    size_t per_flow = sizeof(struct ww_flow) + 2 * sizeof(uint32_t);
+
+    if (cfg->memcap < FLOW_MEMCAP_MIN) {
+        return NULL;
+    }
+    t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return NULL;
+    }
+    t->capacity = (uint32_t)(cfg->memcap / per_flow);
+    t->bucket_mask = pow2_at_least(t->capacity) - 1;
+    t->flows = calloc((size_t)t->capacity + 1, sizeof(struct ww_flow));
+    t->buckets = calloc(t->bucket_mask + 1, sizeof(uint32_t));
+    t->streams = stream_pool_new(&cfg->stream);
+    if (t->flows == NULL || t->buckets == NULL || t->streams == NULL) {
+        flow_table_free(t);
+        return NULL;
+    }
+    t->n_touched = 1;
+    for (int i = 0; i < FLOW_LIST_MAX; i++) {
+        t->timeout_us[i] = (uint64_t)cfg->timeout[i] * US_PER_S;
+    }
+    t->lifetime_us = (uint64_t)cfg->lifetime * US_PER_S;
+    t->on_end = on_end;
+    t->end_ctx = ctx;
+    t->stats.capacity = t->capacity;
+    return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    stream_pool_free(t->streams);
+    free(t->buckets);
+    free(t->flows);
+    free(t);
+}
+
+void flow_table_set_stream_handler(struct flow_table *t, stream_data_fn fn, void *ctx)
+{
+    t->stream_fn = fn;
+    t->stream_ctx = ctx;
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *t)
+{
+    return &t->stats;
+}
+
+const struct stream_stats *flow_table_stream_stats(const struct flow_table *t)
+{
+    return stream_pool_stats(t->streams);
+}
+
+/* --- timeout lists ------------------------------------------------------ */
+
+static void list_remove(struct flow_table *t, uint32_t i)
+{
+    struct ww_flow *f = &t->flows[i];
+    struct flow_list_head *l = &t->lists[f->list];
+
+    if (f->lprev != 0) {
+        t->flows[f->lprev].lnext = f->lnext;
+    } else {
+        l->head = f->lnext;
+    }
+    if (f->lnext != 0) {
+        t->flows[f->lnext].lprev = f->lprev;
+    } else {
+        l->tail = f->lprev;
+    }
+    f->lprev = f->lnext = 0;
+}
+
+static void list_append(struct flow_table *t, uint32_t i, enum flow_list which)
+{
+    struct ww_flow *f = &t->flows[i];
+    struct flow_list_head *l = &t->lists[which];
+
+    f->list = (uint8_t)which;
+    f->lprev = l->tail;
+    f->lnext = 0;
+    if (l->tail != 0) {
+        t->flows[l->tail].lnext = i;
+    } else {
+        l->head = i;
+    }
+    l->tail = i;
+}
+
+/* Moves a flow to the tail of the list its state belongs on. */
+static void list_touch(struct flow_table *t, uint32_t i, enum flow_list which)
+{
+    struct ww_flow *f = &t->flows[i];
+
+    if (f->list == which && t->lists[which].tail == i) {
+        return;
+    }
+    list_remove(t, i);
+    list_append(t, i, which);
+}
+
+/* --- hashing ------------------------------------------------------------- */
+
+static uint64_t key_hash(const struct flow_key *k)
+{
+    uint64_t w[sizeof(*k) / 8];
+    uint64_t h = 0x2545f4914f6cdd1dull;
+
+    memcpy(w, k, sizeof(w));
+    for (size_t i = 0; i < sizeof(w) / 8; i++) {
+        h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/* A bijection on [0, 2^51): run numbers become ids that do not look serial. */
+static uint64_t flow_id_make(uint64_t n)
+{
+    const uint64_t mask = (1ull << FLOW_ID_BITS) - 1;
+
+    n = (n * 0x5bd1e9955bd1e995ull) & mask;
+    n ^= n >> 23;
+    n = (n * 0x27d4eb2f165667c5ull) & mask;
+    n ^= n >> 29;
+    return n;
+}
+
+/* Fills a canonical key; *swapped is 1 when the packet's source is endpoint 1. */
+static void key_from_packet(const struct ww_packet *p, struct flow_key *k, int *swapped)
+{
+    size_t alen = p->family == 4 ? 4 : 16;
+    int cmp = memcmp(p->src_ip, p->dst_ip, alen);
+
+    memset(k, 0, sizeof(*k));
+    if (cmp == 0) {
+        cmp = (int)p->sport - (int)p->dport;
+    }
+    *swapped = cmp > 0;
+    memcpy(k->addr[*swapped], p->src_ip, 16);
+    memcpy(k->addr[!*swapped], p->dst_ip, 16);
+    k->port[*swapped] = p->sport;
+    k->port[!*swapped] = p->dport;
+    k->vlan[0] = p->vlan[0];
+    k->vlan[1] = p->vlan[1];
+    k->proto = p->ip_proto;
+    k->family = p->family;
+}
+
+static uint32_t table_lookup(const struct flow_table *t, const struct flow_key *k, uint64_t h)
+{
+    uint32_t i = t->buckets[h & t->bucket_mask];
+
+    while (i != 0) {
+        const struct ww_flow *f = &t->flows[i];
+
+        if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0) {
+            return i;
+        }
+        i = f->hnext;
+    }
+    return 0;
+}
+
+static void bucket_unlink(struct flow_table *t, uint32_t i)
+{
+    uint32_t *link = &t->buckets[t->flows[i].hash & t->bucket_mask];
+
+    while (*link != i) {
+        link = &t->flows[*link].hnext;
+    }
+    *link = t->flows[i].hnext;
+}
+
+/* --- ending flows -------------------------------------------------------- */
+
+/* Hands a flow to the end callback and returns its slot to the free list. */
+static void flow_end(struct flow_table *t, uint32_t i, enum flow_end_reason why)
+{
+    struct ww_flow *f = &t->flows[i];
+
+    if (t->stream_fn != NULL && f->key.proto == IPPROTO_NUM_TCP) {
+        stream_flow_end(t->streams, f, t->stream_fn, t->stream_ctx);
+    }
+    t->on_end(t->end_ctx, f, why);
+    t->stats.ended[why]++;
+    t->stats.active--;
+    list_remove(t, i);
+    bucket_unlink(t, i);
+    f->hnext = t->free_head;
+    t->free_head = i;
+}
+
+/* The flow whose last packet is oldest, across the heads of all lists. */
+static uint32_t oldest_idle(const struct flow_table *t)
+{
+    uint32_t best = 0;
+
+    for (int l = 0; l < FLOW_LIST_MAX; l++) {
+        uint32_t i = t->lists[l].head;
+
+        if (i != 0 && (best == 0 || t->flows[i].last_us < t->flows[best].last_us)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+void flow_table_expire(struct flow_table *t, uint64_t now_us)
+{
+    for (int l = 0; l < FLOW_LIST_MAX; l++) {
+        uint32_t i;
+
+        while ((i = t->lists[l].head) != 0 && t->flows[i].last_us + t->timeout_us[l] <= now_us) {
+            flow_end(t, i, FLOW_END_TIMEOUT);
+        }
+    }
+}
+
+void flow_table_flush(struct flow_table *t)
+{
+    uint32_t i;
+
+    while ((i = oldest_idle(t)) != 0) {
+        flow_end(t, i, FLOW_END_SHUTDOWN);
+    }
+}
+
+/* --- creating and updating ----------------------------------------------- */
+
+static uint32_t slot_get(struct flow_table *t)
+{
+    uint32_t i = t->free_head;
+
+    if (i != 0) {
+        t->free_head = t->flows[i].hnext;
+        return i;
+    }
+    if (t->n_touched <= t->capacity) {
+        return t->n_touched++;
+    }
+    i = oldest_idle(t);
+    flow_end(t, i, FLOW_END_EVICTED);
+    return slot_get(t);
+}
+
+static uint32_t flow_create(struct flow_table *t, const struct ww_packet *p,
+                            const struct flow_key *k, uint64_t h, int swapped)
+{
+    uint32_t i = slot_get(t);
+    struct ww_flow *f = &t->flows[i];
+
+    memset(f, 0, sizeof(*f));
+    f->key = *k;
+    f->hash = h;
+    f->id = flow_id_make(++t->next_seq);
+    f->first_us = f->last_us = p->ts_us;
+    f->client = (uint8_t)swapped;
+    /* A SYN-ACK first means the SYN was missed: its receiver is the client. */
+    if (p->ip_proto == IPPROTO_NUM_TCP && (p->tcp_flags & TCP_SYN) && (p->tcp_flags & TCP_ACK)) {
+        f->client = (uint8_t)!swapped;
+    }
+    f->icmp_type = p->icmp_type;
+    f->icmp_code = p->icmp_code;
+    f->hnext = t->buckets[h & t->bucket_mask];
+    t->buckets[h & t->bucket_mask] = i;
+    list_append(t, i, p->ip_proto == IPPROTO_NUM_TCP ? FLOW_LIST_TCP_NEW : FLOW_LIST_OTHER_NEW);
+    t->stats.created++;
+    if (++t->stats.active > t->stats.active_peak) {
+        t->stats.active_peak = t->stats.active;
+    }
+    return i;
+}
+
+static void tcp_track(struct ww_flow *f, int dir, uint8_t flags)
+{
+    if (flags & TCP_RST) {
+        f->rst = true;
+        f->tcp_state = FLOW_TCP_CLOSED;
+        return;
+    }
+    if (flags & TCP_FIN) {
+        f->dir[dir].fin = true;
+    }
+    switch (f->tcp_state) {
+    case FLOW_TCP_NONE:
+        if (flags & TCP_SYN) {
+            f->tcp_state = (flags & TCP_ACK) ? FLOW_TCP_SYN_RECV : FLOW_TCP_SYN_SENT;
+        } else {
+            f->tcp_state = FLOW_TCP_ESTABLISHED;
+            f->midstream = true;
+        }
+        break;
+    case FLOW_TCP_SYN_SENT:
+        if ((flags & TCP_SYN) && (flags & TCP_ACK) && dir == FLOW_TOCLIENT) {
+            f->tcp_state = FLOW_TCP_SYN_RECV;
+        }
+        break;
+    case FLOW_TCP_SYN_RECV:
+        if ((flags & TCP_ACK) && !(flags & TCP_SYN) && dir == FLOW_TOSERVER) {
+            f->tcp_state = FLOW_TCP_ESTABLISHED;
+        }
+        break;
+    default:
+        break;
+    }
+    if (f->dir[0].fin && f->dir[1].fin) {
+        f->tcp_state = FLOW_TCP_CLOSED;
+    } else if ((f->dir[0].fin || f->dir[1].fin) && f->tcp_state == FLOW_TCP_ESTABLISHED) {
+        f->tcp_state = FLOW_TCP_FIN_WAIT;
+    }
+}
+
+static enum flow_list list_for(const struct ww_flow *f)
+{
+    if (f->key.proto != IPPROTO_NUM_TCP) {
+        return f->dir[FLOW_TOCLIENT].pkts > 0 ? FLOW_LIST_OTHER_EST : FLOW_LIST_OTHER_NEW;
+    }
+    switch (f->tcp_state) {
+    case FLOW_TCP_ESTABLISHED:
+    case FLOW_TCP_FIN_WAIT:
+        return FLOW_LIST_TCP_EST;
+    case FLOW_TCP_CLOSED:
+        return FLOW_LIST_TCP_CLOSED;
+    default:
+        return FLOW_LIST_TCP_NEW;
+    }
+}
+
+static void flow_account(struct flow_table *t, struct ww_flow *f, int dir,
+                         const struct ww_packet *p)
+{
+    struct flow_dir *d = &f->dir[dir];
+
+    if (d->pkts == 0) {
+        d->first_us = p->ts_us;
+        if (p->has_eth && f->dir[!dir].pkts == 0) {
+            memcpy(dir == FLOW_TOSERVER ? f->client_mac : f->server_mac, p->src_mac, 6);
+            memcpy(dir == FLOW_TOSERVER ? f->server_mac : f->client_mac, p->dst_mac, 6);
+        }
+    }
+    if (p->ts_us > d->last_us) {
+        d->last_us = p->ts_us;
+    }
+    d->pkts++;
+    d->bytes += p->wirelen;
+    if (p->ts_us > f->last_us) {
+        f->last_us = p->ts_us;
+    }
+    if (f->key.proto != IPPROTO_NUM_TCP || !(p->flags & PKT_HAS_L4)) {
+        return;
+    }
+    d->tcp_flags |= p->tcp_flags;
+    tcp_track(f, dir, p->tcp_flags);
+    if (t->stream_fn != NULL && !f->stream_off) {
+        struct stream_segment seg = {p->tcp_seq, p->tcp_ack, p->tcp_flags, p->payload,
+                                     p->payload_len};
+
+        stream_segment(t->streams, f, dir, &seg, t->stream_fn, t->stream_ctx);
+    }
+}
+
+struct ww_flow *flow_table_packet(struct flow_table *t, const struct ww_packet *p, int *dir)
+{
+    struct flow_key k;
+    int swapped;
+    uint64_t h;
+    uint32_t i;
+    struct ww_flow *f;
+
+    if (p->flags & PKT_FRAG_LATER) {
+        t->stats.untracked_fragments++;
+        return NULL;
+    }
+    key_from_packet(p, &k, &swapped);
+    h = key_hash(&k);
+    i = table_lookup(t, &k, h);
+    if (i != 0 && p->ts_us > t->flows[i].first_us &&
+        p->ts_us - t->flows[i].first_us > t->lifetime_us) {
+        flow_end(t, i, FLOW_END_LIFETIME);
+        i = 0;
+    }
+    if (i == 0) {
+        i = flow_create(t, p, &k, h, swapped);
+    }
+    f = &t->flows[i];
+    *dir = swapped == f->client ? FLOW_TOSERVER : FLOW_TOCLIENT;
+    flow_account(t, f, *dir, p);
+    list_touch(t, i, list_for(f));
+    return f;
+}
+
+/* --- names and Community ID ---------------------------------------------- */
+
+const char *flow_tcp_state_name(enum flow_tcp_state st)
+{
+    static const char *const names[] = {"none",        "syn_sent", "syn_recv",
+                                        "established", "fin_wait", "closed"};
+
+    return st <= FLOW_TCP_CLOSED ? names[st] : "unknown";
+}
+
+const char *flow_end_reason_name(enum flow_end_reason why)
+{
+    static const char *const names[] = {"timeout", "evicted", "lifetime", "shutdown"};
+
+    return why <= FLOW_END_SHUTDOWN ? names[why] : "unknown";
+}
+
+/*
+ * ICMP types that come in request/reply pairs map to their counterpart, as
+ * the Community ID spec (section "ICMP") asks; -1 means one-way.
+ */
+static int icmp_counterpart(uint8_t family, uint8_t type)
+{
+    static const uint8_t v4[][2] = {{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16}, {16, 15},
+                                    {10, 9}, {9, 10}, {17, 18}, {18, 17}};
+    static const uint8_t v6[][2] = {{128, 129}, {129, 128}, {130, 131}, {131, 130},
+                                    {133, 134}, {134, 133}, {135, 136}, {136, 135},
+                                    {139, 140}, {140, 139}, {144, 145}, {145, 144}};
+    const uint8_t(*map)[2] = family == 4 ? v4 : v6;
+    size_t n = family == 4 ? sizeof(v4) / sizeof(v4[0]) : sizeof(v6) / sizeof(v6[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        if (map[i][0] == type) {
+            return map[i][1];
+        }
+    }
+    return -1;
+}
+
+/* Orders two endpoints as the spec does: smaller address, then port, first. */
+static bool endpoint_less(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp,
+                          size_t alen)
+{
+    int cmp = memcmp(a, b, alen);
+
+    return cmp < 0 || (cmp == 0 && ap < bp);
+}
+
+void flow_community_id(const struct ww_flow *f, char *out)
+{
+    static const char prefix[] = "1:";
+    uint8_t buf[2 + 16 + 16 + 4 + 4];
+    uint8_t digest[SHA1_DIGEST_LEN];
+    struct sha1_ctx sha;
+    size_t alen = f->key.family == 4 ? 4 : 16;
+    size_t n = 0;
+    const uint8_t *sa = flow_side_addr(f, 0), *da = flow_side_addr(f, 1);
+    uint16_t sp = flow_side_port(f, 0), dp = flow_side_port(f, 1);
+    bool one_way = false;
+    bool has_ports = true;
+
+    if (f->key.proto != IPPROTO_NUM_TCP && f->key.proto != IPPROTO_NUM_UDP &&
+        f->key.proto != IPPROTO_NUM_SCTP && f->key.proto != IPPROTO_NUM_ICMP &&
+        f->key.proto != IPPROTO_NUM_ICMPV6) {
+        has_ports = false;
+    }
+    if (f->key.proto == IPPROTO_NUM_ICMP || f->key.proto == IPPROTO_NUM_ICMPV6) {
+        int peer = icmp_counterpart(f->key.family, f->icmp_type);
+
+        sp = f->icmp_type;
+        dp = peer >= 0 ? (uint16_t)peer : f->icmp_code;
+        one_way = peer < 0;
+    }
+    if (!one_way && !endpoint_less(sa, sp, da, dp, alen)) {
+        const uint8_t *ta = sa;
+        uint16_t tp = sp;
+
+        sa = da;
+        sp = dp;
+        da = ta;
+        dp = tp;
+    }
+    buf[n++] = 0; /* seed 0, big-endian */
+    buf[n++] = 0;
+    memcpy(buf + n, sa, alen);
+    n += alen;
+    memcpy(buf + n, da, alen);
+    n += alen;
+    buf[n++] = f->key.proto;
+    buf[n++] = 0;
+    if (has_ports) {
+        buf[n++] = (uint8_t)(sp >> 8);
+        buf[n++] = (uint8_t)sp;
+        buf[n++] = (uint8_t)(dp >> 8);
+        buf[n++] = (uint8_t)dp;
+    }
+    sha1_init(&sha);
+    sha1_update(&sha, buf, n);
+    sha1_final(&sha, digest);
+    memcpy(out, prefix, 2);
+    base64_encode(digest, sizeof(digest), out + 2);
+}
