@@ -49,7 +49,7 @@ $(B)/libww.a: $(LIB_OBJ)
 $(B)/wardwatch: $(B)/src/cli/main.o $(B)/libww.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/pcapgen: $(B)/tools/pcapgen.o $(TOOL_OBJ) $(B)/libww.a
+$(B)/pcapgen: $(B)/tools/pcapgen.o $(B)/tools/pcapgen_cases.o $(TOOL_OBJ) $(B)/libww.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pcap-runner: $(B)/tests/pcap/runner.o
