@@ -29,8 +29,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check asan fuzz fuzz-smoke bench demo deps clean lint unit-bins \
-        pcap-runner data-check format
+.PHONY: all check asan fuzz fuzz-smoke bench demo deps clean lint unit-bins format
 
 all: wardwatch
 
@@ -52,9 +51,6 @@ $(B)/wardwatch: $(B)/src/cli/main.o $(B)/libww.a
 $(B)/pcapgen: $(B)/tools/pcapgen.o $(B)/tools/pcapgen_cases.o $(TOOL_OBJ) $(B)/libww.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/pcap-runner: $(B)/tests/pcap/runner.o
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
 $(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJ) $(B)/libww.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -64,15 +60,14 @@ unit-bins: $(TEST_BIN)
 # Every test: unit tests, capture regression cases, the sanitizer pass over
 # ../shared/data when it is there. The last line is "N passed, N failed".
 check: deps
-	$(MAKE) wardwatch unit-bins $(B)/pcap-runner
+	$(MAKE) wardwatch unit-bins
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch
 	tests/run --build $(B) --asan-build build/asan
 
 # The same tests built with AddressSanitizer and UBSan.
 asan: deps
-	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch unit-bins \
-		build/asan/pcap-runner
-	tests/run --build build/asan --no-data
+	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch unit-bins
+	tests/run --build build/asan --no-data --no-peer
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(TOOL_SRC)
 	@mkdir -p $(dir $@)

@@ -66,7 +66,7 @@ static size_t build_l4(const struct pkt_spec *s, uint8_t *p, size_t cap)
     size_t hlen, len;
     int ck;
 
-    switch (s->proto) {
+    switch (s->no_l4_header ? 0 : s->proto) {
     case 6:
         hlen = TCP_LEN + s->tcp_opts_len;
         break;
@@ -86,7 +86,9 @@ static size_t build_l4(const struct pkt_spec *s, uint8_t *p, size_t cap)
         return 0;
     }
     memset(p, 0, hlen);
-    if (s->proto == 6) {
+    if (hlen == 0) {
+        ck = -1;
+    } else if (s->proto == 6) {
         put16(p, s->sport);
         put16(p + 2, s->dport);
         put32(p + 4, s->seq);

@@ -36,6 +36,7 @@ struct pkt_spec {
     uint16_t frag_offset; /* IPv4, in 8-byte units */
     bool more_fragments;
     uint16_t ip_id;
+    bool no_l4_header; /* payload is the whole IP payload (later fragments) */
     const uint8_t *ext;
     size_t ext_len;
     uint8_t ext_first;

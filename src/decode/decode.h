@@ -168,6 +168,8 @@ struct ww_packet {
     uint32_t tcp_seq, tcp_ack;
     uint8_t icmp_type, icmp_code;
     struct arp_info arp;
+    /* a problem that was counted but did not stop decoding, or DECODE_EV_MAX */
+    enum decode_event anomaly;
     const uint8_t *payload; /* L4 payload, or NULL */
     uint32_t payload_len;   /* bytes of payload present in the capture */
 };
@@ -182,8 +184,10 @@ bool decode_link_supported(int linktype);
 /*
  * Decodes p->data as link type p->linktype into p. Returns DECODE_EV_MAX
  * when the packet decoded (possibly only down to some layer: a protocol it
- * does not know is not an error), or the decoder event that stopped it. The
- * matching counters in stats are incremented either way.
+ * does not know is not an error), or the decoder event that stopped it. A
+ * problem that a receiving host would let pass (a malformed TCP option, as
+ * RFC 9293 section 3.1 has receivers skip) is counted and left in
+ * p->anomaly while decoding goes on, so that it cannot hide a packet.
  */
 enum decode_event decode_packet(struct decode_stats *stats, struct ww_packet *p);
 

@@ -234,6 +234,7 @@ static void packet_reset(struct ww_packet *p)
     p->tcp_opts = 0;
     p->payload = NULL;
     p->payload_len = 0;
+    p->anomaly = DECODE_EV_MAX;
 }
 
 enum decode_event decode_packet(struct decode_stats *s, struct ww_packet *p)
@@ -282,6 +283,8 @@ enum decode_event decode_packet(struct decode_stats *s, struct ww_packet *p)
     if (ev != DECODE_EV_MAX) {
         s->event[ev]++;
         s->invalid++;
+    } else if (p->anomaly != DECODE_EV_MAX) {
+        s->event[p->anomaly]++;
     }
     return ev;
 }

@@ -113,11 +113,7 @@ enum decode_event decode_tcp(struct decode_stats *s, struct ww_packet *p, struct
     p->tcp_win = (uint16_t)((h[14] << 8) | h[15]);
     p->flags |= PKT_HAS_L4;
     if (hlen > TCP_HDR_MIN) {
-        enum decode_event ev = tcp_options(p, h + TCP_HDR_MIN, hlen - TCP_HDR_MIN);
-
-        if (ev != DECODE_EV_MAX) {
-            return ev;
-        }
+        p->anomaly = tcp_options(p, h + TCP_HDR_MIN, hlen - TCP_HDR_MIN);
     }
     p->payload = c->pos;
     p->payload_len = (uint32_t)cursor_left(c);

@@ -121,6 +121,9 @@ void engine_packet(struct engine *e, struct ww_packet *p)
         report_malformed(e, p, ev);
         return;
     }
+    if (p->anomaly != DECODE_EV_MAX) {
+        report_malformed(e, p, p->anomaly);
+    }
     if (p->family != 0) {
         flow_table_packet(e->flows, p, &dir);
     }

@@ -18,6 +18,8 @@ const char *events_proto_name(uint8_t proto, char *buf, size_t len)
         return "TCP";
     case IPPROTO_NUM_UDP:
         return "UDP";
+    case 41:
+        return "IPv6";
     case 47:
         return "GRE";
     case IPPROTO_NUM_ESP:
