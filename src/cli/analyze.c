@@ -259,7 +259,10 @@ static void read_all(struct run_state *rs, bool progress)
 
     while (capture_next(rs->cs, &p) == 1) {
         engine_packet(rs->engine, &p);
-        if (progress && ++n % PROGRESS_EVERY_PKTS == 0 && now_s() - last_draw > PROGRESS_INTERVAL_S) {
+        if (!progress || ++n % PROGRESS_EVERY_PKTS != 0) {
+            continue;
+        }
+        if (now_s() - last_draw > PROGRESS_INTERVAL_S) {
             last_draw = now_s();
             progress_draw(rs->cs, n, false);
         }
