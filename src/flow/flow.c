@@ -25,6 +25,7 @@ struct flow_table {
     uint32_t free_head; /* chained through hnext */
     uint32_t *buckets;
     uint64_t bucket_mask;
+    uint64_t bucket_mask_max; /* the size the memcap was planned for, less one */
     struct flow_list_head lists[FLOW_LIST_MAX];
     uint64_t timeout_us[FLOW_LIST_MAX];
     uint64_t lifetime_us;
@@ -38,6 +39,12 @@ struct flow_table {
 };
 
 #define US_PER_S 1000000ull
+/*
+ * The hash starts small, so that the buckets of a few thousand flows stay in
+ * cache, and doubles whenever flows outnumber buckets, up to one bucket per
+ * flow the memcap allows.
+ */
+#define FLOW_BUCKETS_START 16384u
 #define FLOW_ID_BITS 51
 
 void flow_config_default(struct flow_config *cfg)
@@ -77,7 +84,9 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
         return NULL;
     }
     t->capacity = (uint32_t)(cfg->memcap / per_flow);
-    t->bucket_mask = pow2_at_least(t->capacity) - 1;
+    t->bucket_mask_max = pow2_at_least(t->capacity) - 1;
+    t->bucket_mask = t->bucket_mask_max < FLOW_BUCKETS_START - 1 ? t->bucket_mask_max
+                                                                : FLOW_BUCKETS_START - 1;
     t->flows = calloc((size_t)t->capacity + 1, sizeof(struct ww_flow));
     t->buckets = calloc(t->bucket_mask + 1, sizeof(uint32_t));
     t->streams = stream_pool_new(&cfg->stream);
@@ -199,10 +208,35 @@ static uint64_t flow_id_make(uint64_t n)
 }
 
 /* Fills a canonical key; *swapped is 1 when the packet's source is endpoint 1. */
+static uint64_t load_be64(const uint8_t *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* Compares two addresses as big-endian numbers: <0, 0 or >0. */
+static int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t family)
+{
+    uint64_t x, y;
+
+    for (size_t off = 0; off < (family == 4 ? 8u : 16u); off += 8) {
+        x = load_be64(a + off);
+        y = load_be64(b + off);
+        if (x != y) {
+            return x < y ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 static void key_from_packet(const struct ww_packet *p, struct flow_key *k, int *swapped)
 {
-    size_t alen = p->family == 4 ? 4 : 16;
-    int cmp = memcmp(p->src_ip, p->dst_ip, alen);
+    int cmp = addr_cmp(p->src_ip, p->dst_ip, p->family);
 
     memset(k, 0, sizeof(*k));
     if (cmp == 0) {
@@ -219,6 +253,19 @@ static void key_from_packet(const struct ww_packet *p, struct flow_key *k, int *
     k->family = p->family;
 }
 
+static bool key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+    uint64_t wa[sizeof(*a) / 8], wb[sizeof(*b) / 8];
+    uint64_t diff = 0;
+
+    memcpy(wa, a, sizeof(wa));
+    memcpy(wb, b, sizeof(wb));
+    for (size_t i = 0; i < sizeof(wa) / 8; i++) {
+        diff |= wa[i] ^ wb[i];
+    }
+    return diff == 0;
+}
+
 static uint32_t table_lookup(const struct flow_table *t, const struct flow_key *k, uint64_t h)
 {
     uint32_t i = t->buckets[h & t->bucket_mask];
@@ -226,12 +273,38 @@ static uint32_t table_lookup(const struct flow_table *t, const struct flow_key *
     while (i != 0) {
         const struct ww_flow *f = &t->flows[i];
 
-        if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0) {
+        if (f->hash == h && key_equal(&f->key, k)) {
             return i;
         }
         i = f->hnext;
     }
     return 0;
+}
+
+/* Doubles the bucket array and relinks every flow. Keeps the old one if memory is short. */
+static void buckets_grow(struct flow_table *t)
+{
+    uint64_t mask = t->bucket_mask * 2 + 1;
+    uint32_t *nb = calloc(mask + 1, sizeof(uint32_t));
+
+    if (nb == NULL) {
+        return;
+    }
+    for (uint64_t b = 0; b <= t->bucket_mask; b++) {
+        uint32_t i = t->buckets[b];
+
+        while (i != 0) {
+            struct ww_flow *f = &t->flows[i];
+            uint32_t next = f->hnext;
+
+            f->hnext = nb[f->hash & mask];
+            nb[f->hash & mask] = i;
+            i = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nb;
+    t->bucket_mask = mask;
 }
 
 static void bucket_unlink(struct flow_table *t, uint32_t i)
@@ -340,6 +413,9 @@ static uint32_t flow_create(struct flow_table *t, const struct ww_packet *p,
     t->stats.created++;
     if (++t->stats.active > t->stats.active_peak) {
         t->stats.active_peak = t->stats.active;
+    }
+    if (t->stats.active > t->bucket_mask && t->bucket_mask < t->bucket_mask_max) {
+        buckets_grow(t);
     }
     return i;
 }

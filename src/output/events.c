@@ -83,8 +83,8 @@ static const char *flow_state_word(const struct ww_flow *f)
 
 static void log_flow_body(struct jbuf *jb, const struct ww_flow *f, enum flow_end_reason why)
 {
-    static const char *const dir_names[2] = {"toserver", "toclient"};
-    char key[24];
+    static const char *const start_keys[2] = {"start_toserver", "start_toclient"};
+    static const char *const end_keys[2] = {"end_toserver", "end_toclient"};
 
     jb_object_open(jb, "flow");
     jb_u64(jb, "pkts_toserver", f->dir[FLOW_TOSERVER].pkts);
@@ -97,10 +97,8 @@ static void log_flow_body(struct jbuf *jb, const struct ww_flow *f, enum flow_en
         if (f->dir[d].pkts == 0) {
             continue;
         }
-        snprintf(key, sizeof(key), "start_%s", dir_names[d]);
-        jb_time(jb, key, f->dir[d].first_us);
-        snprintf(key, sizeof(key), "end_%s", dir_names[d]);
-        jb_time(jb, key, f->dir[d].last_us);
+        jb_time(jb, start_keys[d], f->dir[d].first_us);
+        jb_time(jb, end_keys[d], f->dir[d].last_us);
     }
     jb_u64(jb, "age", (f->last_us - f->first_us) / 1000000u);
     jb_str(jb, "state", flow_state_word(f));

@@ -123,8 +123,9 @@ static void member(struct jbuf *jb, const char *key)
     }
     jb->need_comma[jb->depth] = true;
     if (key != NULL) {
+        /* Keys are the program's own literals, never packet data: no escaping. */
         put_char(jb, '"');
-        put_escaped(jb, (const uint8_t *)key, strlen(key));
+        put(jb, key, strlen(key));
         put(jb, "\":", 2);
     }
 }
@@ -247,15 +248,45 @@ void jb_double(struct jbuf *jb, const char *key, double v)
     put(jb, tmp, (size_t)n);
 }
 
+/* Dotted quad without the C library's formatted printing, which is slow. */
+static size_t format_ipv4(const uint8_t *addr, char *out)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned v = addr[i];
+
+        if (v >= 100) {
+            out[n++] = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            out[n++] = (char)('0' + v / 10 % 10);
+        }
+        out[n++] = (char)('0' + v % 10);
+        if (i < 3) {
+            out[n++] = '.';
+        }
+    }
+    return n;
+}
+
 void jb_ip(struct jbuf *jb, const char *key, uint8_t family, const uint8_t *addr)
 {
     char tmp[INET6_ADDRSTRLEN];
+    size_t n;
 
-    if (inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, tmp, sizeof(tmp)) == NULL) {
+    if (family == 4) {
+        n = format_ipv4(addr, tmp);
+    } else if (inet_ntop(AF_INET6, addr, tmp, sizeof(tmp)) != NULL) {
+        n = strlen(tmp);
+    } else {
         jb_null(jb, key);
         return;
     }
-    jb_str(jb, key, tmp);
+    member(jb, key);
+    put_char(jb, '"');
+    put(jb, tmp, n);
+    put_char(jb, '"');
 }
 
 void jb_mac(struct jbuf *jb, const char *key, const uint8_t *mac)
@@ -281,10 +312,9 @@ static void two_digits(char *out, unsigned v)
     out[1] = (char)('0' + v % 10);
 }
 
-size_t jb_format_time(uint64_t ts_us, char *out)
+/* Writes "YYYY-MM-DD" for the day holding secs into out (10 bytes). */
+static void format_day(time_t secs, char *out)
 {
-    time_t secs = (time_t)(ts_us / 1000000);
-    unsigned usec = (unsigned)(ts_us % 1000000);
     struct tm tm;
     unsigned year;
 
@@ -296,12 +326,28 @@ size_t jb_format_time(uint64_t ts_us, char *out)
     two_digits(out + 5, (unsigned)tm.tm_mon + 1);
     out[7] = '-';
     two_digits(out + 8, (unsigned)tm.tm_mday);
+}
+
+size_t jb_format_time(uint64_t ts_us, char *out)
+{
+    /* UTC days have 86400 seconds: only the date needs the calendar. */
+    static _Thread_local uint64_t cached_day = UINT64_MAX;
+    static _Thread_local char cached[10];
+    uint64_t secs = ts_us / 1000000;
+    unsigned in_day = (unsigned)(secs % 86400);
+    unsigned usec = (unsigned)(ts_us % 1000000);
+
+    if (secs / 86400 != cached_day) {
+        cached_day = secs / 86400;
+        format_day((time_t)secs, cached);
+    }
+    memcpy(out, cached, sizeof(cached));
     out[10] = 'T';
-    two_digits(out + 11, (unsigned)tm.tm_hour);
+    two_digits(out + 11, in_day / 3600);
     out[13] = ':';
-    two_digits(out + 14, (unsigned)tm.tm_min);
+    two_digits(out + 14, in_day / 60 % 60);
     out[16] = ':';
-    two_digits(out + 17, (unsigned)tm.tm_sec);
+    two_digits(out + 17, in_day % 60);
     out[19] = '.';
     for (int i = 25; i >= 20; i--) {
         out[i] = (char)('0' + usec % 10);

@@ -13,7 +13,8 @@
  * A builder over buf[0, cap). Writing past cap or nesting deeper than
  * JB_DEPTH_MAX sets `overflow` and makes every later call do nothing, so a
  * caller builds a whole document and checks once at the end. `key` is the
- * member name inside an object and NULL inside an array or at the root.
+ * member name inside an object and NULL inside an array or at the root; it
+ * is written as it is, so it must be a literal of the program, never data.
  */
 struct jbuf {
     char *buf;
