@@ -65,8 +65,17 @@
 #define PCT_BURST_STAY 75u /* a sender in the middle of a bulk reply keeps the link */
 
 /* Session kinds and their weights out of WEIGHT_TOTAL. */
-enum sess_kind { K_TCP_INT, K_TCP_OUT, K_TCP_IN, K_TCP_REFUSED, K_DNS, K_NTP, K_SYSLOG,
-                 K_ICMP, K_MAX };
+enum sess_kind {
+    K_TCP_INT,
+    K_TCP_OUT,
+    K_TCP_IN,
+    K_TCP_REFUSED,
+    K_DNS,
+    K_NTP,
+    K_SYSLOG,
+    K_ICMP,
+    K_MAX
+};
 static const unsigned kind_weight[K_MAX] = {38, 16, 5, 3, 26, 3, 6, 3};
 #define WEIGHT_TOTAL 100u
 
@@ -74,8 +83,19 @@ static const unsigned kind_weight[K_MAX] = {38, 16, 5, 3, 26, 3, 6, 3};
 enum service { SVC_HTTP, SVC_HTTPS, SVC_SSH, SVC_SMB, SVC_DB, SVC_MAX };
 static const uint16_t svc_port[SVC_MAX] = {80, 443, 22, 445, 5432};
 
-enum tcp_state { T_SYN, T_SYNACK, T_ACK, T_REQ, T_RESP, T_FIN1, T_FIN2, T_LASTACK, T_RST,
-                 T_REFUSE, T_DONE };
+enum tcp_state {
+    T_SYN,
+    T_SYNACK,
+    T_ACK,
+    T_REQ,
+    T_RESP,
+    T_FIN1,
+    T_FIN2,
+    T_LASTACK,
+    T_RST,
+    T_REFUSE,
+    T_DONE
+};
 
 struct rng {
     uint64_t s;
@@ -86,15 +106,15 @@ struct session {
     uint8_t service;
     uint8_t closer;    /* 0 client, 1 server: who ends the session */
     uint8_t first_seg; /* the next response segment is the first */
-    uint8_t ack_due;   /* segments the receiver has not yet ACKed */
+    uint8_t ack_due;   /* TCP: segments not yet ACKed; UDP/ICMP: 1 if a reply is due */
     uint16_t vlan;
     uint16_t cport, sport;
     uint8_t cip[16], sip[16];
     uint8_t cmac[6], smac[6];
-    uint32_t cseq, sseq;   /* next sequence number each side sends */
-    uint32_t left;         /* bytes left in the message being sent */
-    uint32_t n_exchanges;  /* request/response pairs (or datagrams) left */
-    uint16_t dns_id;
+    uint32_t cseq, sseq;  /* next sequence number each side sends */
+    uint32_t left;        /* bytes left in the message being sent */
+    uint32_t n_exchanges; /* request/response pairs (or datagrams) left */
+    uint16_t dns_id;      /* DNS transaction id; also varies ICMP and syslog text */
 };
 
 struct gen {
@@ -190,9 +210,12 @@ static uint32_t pick_server(struct gen *g)
     return rng_range(&g->rng, 0, n_servers - 1) * SERVER_EVERY;
 }
 
-static uint32_t pick_client(struct gen *g)
+/* Any internal host but srv, so no session talks to itself. */
+static uint32_t pick_client(struct gen *g, uint32_t srv)
 {
-    return rng_range(&g->rng, 0, g->n_hosts - 1);
+    uint32_t c = rng_range(&g->rng, 0, g->n_hosts - 1);
+
+    return c == srv ? (c + 1) % g->n_hosts : c;
 }
 
 static uint16_t ephemeral_port(struct gen *g, uint32_t host)
@@ -231,7 +254,7 @@ static uint32_t request_size(struct gen *g, uint8_t service)
 /* Endpoints of a TCP session of the given kind. */
 static void tcp_endpoints(struct gen *g, struct session *s)
 {
-    uint32_t srv = pick_server(g), cli = pick_client(g);
+    uint32_t srv = pick_server(g), cli = pick_client(g, srv);
 
     s->service = (uint8_t)(srv / SERVER_EVERY % SVC_MAX);
     if (s->kind == K_TCP_OUT) {
@@ -272,13 +295,13 @@ static void tcp_init(struct gen *g, struct session *s)
 /* Endpoints and counts of a UDP or ICMP session. */
 static void dgram_init(struct gen *g, struct session *s)
 {
-    uint32_t cli = pick_client(g);
+    uint32_t srv = pick_server(g), cli = pick_client(g, srv);
 
     host_addr(cli, s->family, s->cip, s->cmac);
     if (s->kind == K_DNS && rng_pct(&g->rng, 30)) {
         ext_addr(&g->rng, s->family, s->sip, s->smac);
     } else {
-        host_addr(pick_server(g), s->family, s->sip, s->smac);
+        host_addr(srv, s->family, s->sip, s->smac);
     }
     s->cport = ephemeral_port(g, cli);
     s->dns_id = (uint16_t)rng_next(&g->rng);
@@ -406,7 +429,8 @@ static size_t response_seg(struct gen *g, struct session *s, const uint8_t **dat
     if (s->first_seg && s->service == SVC_HTTP) {
         int n = snprintf((char *)g->payload, HDR_TEXT_MAX,
                          "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                         "Content-Length: %u\r\n\r\n", (unsigned)s->left);
+                         "Content-Length: %u\r\n\r\n",
+                         (unsigned)s->left);
 
         hdr = (size_t)n;
         s->left += (uint32_t)hdr;
@@ -540,10 +564,8 @@ static void tcp_step(struct gen *g, struct session *s, struct pkt_spec *sp)
 /* A DNS query (dir 0) or its answer (dir 1), RFC 1035 wire format. */
 static size_t dns_msg(struct gen *g, struct session *s, int dir)
 {
-    static const char *const names[] = {"\x05" "intra" "\x07" "example" "\x00",
-                                        "\x04" "mail" "\x07" "example" "\x00",
-                                        "\x03" "ehr" "\x08" "hospital" "\x04" "test" "\x00",
-                                        "\x03" "www" "\x07" "example" "\x03" "com" "\x00"};
+    static const char *const names[] = {"\005intra\007example", "\004mail\007example",
+                                        "\003ehr\010hospital\004test", "\003www\007example\003com"};
     static const uint8_t answer[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4};
     const char *name = names[(s->dns_id + s->n_exchanges) % 4];
     size_t name_len = strlen(name) + 1;
@@ -572,7 +594,7 @@ static size_t dns_msg(struct gen *g, struct session *s, int dir)
     return off;
 }
 
-/* One datagram of a UDP or ICMP session; dir alternates via ack_due. */
+/* One datagram of a UDP or ICMP session: a request, or the reply ack_due says is owed. */
 static void dgram_step(struct gen *g, struct session *s, struct pkt_spec *sp)
 {
     int dir = s->ack_due;
@@ -686,15 +708,16 @@ bad:
 
 static void bench_usage(FILE *out)
 {
-    fprintf(out, "usage: pcapgen bench -o FILE [-n PACKETS] [--hosts N] [--seed S]\n"
-                 "                     [--active N] [--seconds S]\n"
-                 "  -n PACKETS    packets to write (default %u)\n"
-                 "  --hosts N     internal hosts, every tenth a server (default %u)\n"
-                 "  --seed S      PRNG seed; the same seed gives the same file (default %u)\n"
-                 "  --active N    sessions open at once (default %u)\n"
-                 "  --seconds S   capture time the file spans (default %u)\n",
-            BENCH_PACKETS_DEFAULT, BENCH_HOSTS_DEFAULT, BENCH_SEED_DEFAULT,
-            BENCH_ACTIVE_DEFAULT, BENCH_SECONDS_DEFAULT);
+    fprintf(out,
+            "usage: pcapgen bench -o FILE [-n PACKETS] [--hosts N] [--seed S]\n"
+            "                     [--active N] [--seconds S]\n"
+            "  -n PACKETS    packets to write (default %u)\n"
+            "  --hosts N     internal hosts, every tenth a server (default %u)\n"
+            "  --seed S      PRNG seed; the same seed gives the same file (default %u)\n"
+            "  --active N    sessions open at once (default %u)\n"
+            "  --seconds S   capture time the file spans (default %u)\n",
+            BENCH_PACKETS_DEFAULT, BENCH_HOSTS_DEFAULT, BENCH_SEED_DEFAULT, BENCH_ACTIVE_DEFAULT,
+            BENCH_SECONDS_DEFAULT);
 }
 
 /* Returns 0 to run, 1 after help, -1 on a usage error (reported). */
@@ -702,8 +725,12 @@ static int bench_args(int argc, char **argv, struct bench_opts *o)
 {
     int rc = 0;
 
-    *o = (struct bench_opts){NULL, BENCH_PACKETS_DEFAULT, BENCH_HOSTS_DEFAULT,
-                             BENCH_ACTIVE_DEFAULT, BENCH_SECONDS_DEFAULT, BENCH_SEED_DEFAULT};
+    *o = (struct bench_opts){NULL,
+                             BENCH_PACKETS_DEFAULT,
+                             BENCH_HOSTS_DEFAULT,
+                             BENCH_ACTIVE_DEFAULT,
+                             BENCH_SECONDS_DEFAULT,
+                             BENCH_SEED_DEFAULT};
     for (int i = 1; i < argc && rc == 0; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -772,16 +799,17 @@ static int gen_open(struct gen *g, const struct bench_opts *o, pcap_t **dead, FI
 static void bench_report(const struct gen *g, const struct bench_opts *o)
 {
     static const char *const kind_name[K_MAX] = {"tcp-internal", "tcp-outbound", "tcp-inbound",
-                                                 "tcp-refused", "dns", "ntp", "syslog", "icmp"};
+                                                 "tcp-refused",  "dns",          "ntp",
+                                                 "syslog",       "icmp"};
     uint64_t n = 0;
 
     for (int k = 0; k < K_MAX; k++) {
         n += g->n_sessions[k];
     }
     printf("pcapgen bench: %s: %llu packets, %llu bytes, %.1f s of capture time, "
-           "%llu sessions (", o->out, (unsigned long long)g->n_pkts,
-           (unsigned long long)g->n_bytes, (double)(g->ts_us - BENCH_START_S * 1000000ull) / 1e6,
-           (unsigned long long)n);
+           "%llu sessions (",
+           o->out, (unsigned long long)g->n_pkts, (unsigned long long)g->n_bytes,
+           (double)(g->ts_us - BENCH_START_S * 1000000ull) / 1e6, (unsigned long long)n);
     for (int k = 0; k < K_MAX; k++) {
         printf("%s%s %llu", k > 0 ? ", " : "", kind_name[k], (unsigned long long)g->n_sessions[k]);
     }
