@@ -96,7 +96,9 @@ static size_t build_l4(const struct pkt_spec *s, uint8_t *p, size_t cap)
         p[12] = (uint8_t)((hlen / 4) << 4);
         p[13] = s->tcp_flags;
         put16(p + 14, s->win != 0 ? s->win : 65535);
-        memcpy(p + TCP_LEN, s->tcp_opts, s->tcp_opts_len);
+        if (s->tcp_opts_len > 0) {
+            memcpy(p + TCP_LEN, s->tcp_opts, s->tcp_opts_len);
+        }
         ck = 16;
     } else if (s->proto == 17) {
         put16(p, s->sport);
@@ -146,7 +148,9 @@ static size_t build_ipv4(const struct pkt_spec *s, uint8_t *p, size_t cap)
     put16(p + 10, 0);
     memcpy(p + 12, s->src_ip, 4);
     memcpy(p + 16, s->dst_ip, 4);
-    memcpy(p + IPV4_LEN, s->ip_opts, s->ip_opts_len);
+    if (s->ip_opts_len > 0) {
+        memcpy(p + IPV4_LEN, s->ip_opts, s->ip_opts_len);
+    }
     put16(p + 10, fold(sum_bytes(0, p, hlen)));
     return hlen + l4;
 }
@@ -166,7 +170,9 @@ static size_t build_ipv6(const struct pkt_spec *s, uint8_t *p, size_t cap)
     p[7] = s->ttl != 0 ? s->ttl : 64;
     memcpy(p + 8, s->src_ip, 16);
     memcpy(p + 24, s->dst_ip, 16);
-    memcpy(p + IPV6_LEN, s->ext, s->ext_len);
+    if (s->ext_len > 0) {
+        memcpy(p + IPV6_LEN, s->ext, s->ext_len);
+    }
     return hlen + l4;
 }
 

@@ -49,6 +49,7 @@
     X(TCP_OPT_INVALID, "tcp.opt_invalid_len")              \
     X(UDP_TRUNCATED, "udp.pkt_too_small")                  \
     X(UDP_LEN_BAD, "udp.hlen_invalid")                     \
+    X(SCTP_TRUNCATED, "sctp.pkt_too_small")                \
     X(ICMPV4_TRUNCATED, "icmpv4.pkt_too_small")            \
     X(ICMPV6_TRUNCATED, "icmpv6.pkt_too_small")            \
     X(ICMPV6_ON_IPV4, "icmpv6.ipv4_proto")
@@ -74,6 +75,7 @@ enum decode_event {
     X(IPV6, "ipv6")              \
     X(TCP, "tcp")                \
     X(UDP, "udp")                \
+    X(SCTP, "sctp")              \
     X(ICMPV4, "icmpv4")          \
     X(ICMPV6, "icmpv6")          \
     X(IPV4_FRAG, "ipv4_frag")    \

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * transport: the upper-layer dispatch, UDP (RFC 768), ICMP (RFC 792) and
- * ICMPv6 (RFC 4443).
+ * transport: the upper-layer dispatch, UDP (RFC 768), ICMP (RFC 792),
+ * ICMPv6 (RFC 4443) and the SCTP common header (RFC 9260 section 3.1).
  *
  *   UDP:  sport(16) dport(16) length(16) checksum(16)
  *   ICMP: type(8) code(8) checksum(16) rest of header(32)
+ *   SCTP: sport(16) dport(16) verification tag(32) checksum(32) chunks
  */
 #include "decode/decode_int.h"
 
 #define UDP_HDR_LEN 8
 #define ICMP_HDR_MIN 4
+#define SCTP_HDR_LEN 12
 
 static enum decode_event decode_udp(struct decode_stats *s, struct ww_packet *p,
                                     struct ww_cursor *c)
@@ -56,6 +58,24 @@ static enum decode_event decode_icmp(struct decode_stats *s, struct ww_packet *p
     return DECODE_EV_MAX;
 }
 
+/* Ports only: the chunks are not read. */
+static enum decode_event decode_sctp(struct decode_stats *s, struct ww_packet *p,
+                                     struct ww_cursor *c)
+{
+    const uint8_t *h = c->pos;
+
+    if (cursor_skip(c, SCTP_HDR_LEN) < 0) {
+        return DECODE_EV_SCTP_TRUNCATED;
+    }
+    s->layer[DECODE_LAYER_SCTP]++;
+    p->sport = (uint16_t)((h[0] << 8) | h[1]);
+    p->dport = (uint16_t)((h[2] << 8) | h[3]);
+    p->flags |= PKT_HAS_L4;
+    p->payload = c->pos;
+    p->payload_len = (uint32_t)cursor_left(c);
+    return DECODE_EV_MAX;
+}
+
 enum decode_event decode_l4(struct decode_stats *s, struct ww_packet *p, struct ww_cursor *c)
 {
     switch (p->ip_proto) {
@@ -67,6 +87,8 @@ enum decode_event decode_l4(struct decode_stats *s, struct ww_packet *p, struct 
         return decode_icmp(s, p, c, false);
     case IPPROTO_NUM_ICMPV6:
         return decode_icmp(s, p, c, true);
+    case IPPROTO_NUM_SCTP:
+        return decode_sctp(s, p, c);
     default:
         s->layer[DECODE_LAYER_OTHER_L4]++;
         return DECODE_EV_MAX;

@@ -7,11 +7,25 @@
 #include "engine/engine.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode/decode_int.h"
 #include "output/events.h"
 
 #define US_PER_S 1000000u
+#define ENGINE_BATCH 32          /* packets decoded before their flows are looked up */
+#define ENGINE_PREFETCH_AHEAD 4  /* packets between a flow prefetch and its use */
+#define ENGINE_ARENA_LEN (1u << 20) /* bytes of packet data queued at most */
+
+/* Packets queued with copies of their bytes, so capture may read on. */
+struct engine_batch {
+    struct ww_packet pkt[ENGINE_BATCH];
+    enum decode_event ev[ENGINE_BATCH];
+    struct flow_lookup lk[ENGINE_BATCH];
+    uint32_t n;
+    uint8_t *arena;
+    size_t arena_used;
+};
 
 struct engine {
     struct decode_stats dstats;
@@ -25,6 +39,7 @@ struct engine {
     uint64_t ev_last_sec[DECODE_EV_MAX];
     uint64_t ev_suppressed[DECODE_EV_MAX];
     bool ev_logged[DECODE_EV_MAX];
+    struct engine_batch batch;
 };
 
 static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason why)
@@ -57,8 +72,9 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
         return NULL;
     }
     e->flows = flow_table_new(&cfg->flow, on_flow_end, e);
-    if (e->flows == NULL) {
-        free(e);
+    e->batch.arena = malloc(ENGINE_ARENA_LEN);
+    if (e->flows == NULL || e->batch.arena == NULL) {
+        engine_free(e);
         return NULL;
     }
     e->eve = eve;
@@ -72,6 +88,7 @@ void engine_free(struct engine *e)
         return;
     }
     flow_table_free(e->flows);
+    free(e->batch.arena);
     free(e);
 }
 
@@ -111,9 +128,10 @@ static void advance_clock(struct engine *e, uint64_t ts_us)
     }
 }
 
-void engine_packet(struct engine *e, struct ww_packet *p)
+/* Decodes and accounts one packet whose flow lookup was prepared. */
+static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
+                    const struct flow_lookup *lk)
 {
-    enum decode_event ev = decode_packet(&e->dstats, p);
     int dir;
 
     advance_clock(e, p->ts_us);
@@ -125,12 +143,69 @@ void engine_packet(struct engine *e, struct ww_packet *p)
         report_malformed(e, p, p->anomaly);
     }
     if (p->family != 0) {
-        flow_table_packet(e->flows, p, &dir);
+        flow_table_packet_prepared(e->flows, p, lk, &dir);
     }
+}
+
+/*
+ * Works through the queued packets in three passes: decode all and start
+ * loading their hash buckets; then, ENGINE_PREFETCH_AHEAD packets ahead of
+ * the one being processed, start loading its flow. The cache misses of
+ * the flow lookup overlap instead of following one another.
+ */
+static void run_batch(struct engine *e)
+{
+    struct engine_batch *b = &e->batch;
+    uint32_t n = b->n;
+
+    for (uint32_t i = 0; i < n; i++) {
+        b->ev[i] = decode_packet(&e->dstats, &b->pkt[i]);
+        if (b->ev[i] == DECODE_EV_MAX && b->pkt[i].family != 0) {
+            flow_table_prepare(e->flows, &b->pkt[i], &b->lk[i]);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ahead = i + ENGINE_PREFETCH_AHEAD;
+
+        if (ahead < n && b->ev[ahead] == DECODE_EV_MAX && b->pkt[ahead].family != 0) {
+            flow_table_prefetch(e->flows, &b->lk[ahead]);
+        }
+        process(e, &b->pkt[i], b->ev[i], &b->lk[i]);
+    }
+    b->n = 0;
+    b->arena_used = 0;
+}
+
+void engine_packet(struct engine *e, const struct ww_packet *p)
+{
+    struct engine_batch *b = &e->batch;
+    struct ww_packet *q;
+
+    if (b->n == ENGINE_BATCH || ENGINE_ARENA_LEN - b->arena_used < p->caplen) {
+        run_batch(e);
+    }
+    if (p->caplen > ENGINE_ARENA_LEN) {
+        /* Larger than any real frame: too big to queue, so take it alone. */
+        struct ww_packet alone = *p;
+        struct flow_lookup lk;
+        enum decode_event ev = decode_packet(&e->dstats, &alone);
+
+        if (ev == DECODE_EV_MAX && alone.family != 0) {
+            flow_table_prepare(e->flows, &alone, &lk);
+        }
+        process(e, &alone, ev, &lk);
+        return;
+    }
+    q = &b->pkt[b->n++];
+    *q = *p;
+    memcpy(b->arena + b->arena_used, p->data, p->caplen);
+    q->data = b->arena + b->arena_used;
+    b->arena_used += p->caplen;
 }
 
 void engine_finish(struct engine *e)
 {
+    run_batch(e);
     flow_table_flush(e->flows);
 }
 

@@ -26,10 +26,14 @@ struct engine;
 struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *eve);
 void engine_free(struct engine *e);
 
-/* Decodes one packet and accounts it to its flow. */
-void engine_packet(struct engine *e, struct ww_packet *p);
+/*
+ * Takes one captured packet (its capture fields; p->data need stay valid
+ * only during the call): the packet is copied and queued, and decoded and
+ * accounted with the next few, in order.
+ */
+void engine_packet(struct engine *e, const struct ww_packet *p);
 
-/* Ends all flows at the end of input. */
+/* Processes what is queued and ends all flows at the end of input. */
 void engine_finish(struct engine *e);
 
 /* Writes the `stats` event; wall_s is the time the run has taken. */

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * flow: the flow table. Flows live in one array sized by the memory cap,
- * found through a chained hash on the canonical key, and kept on one of
- * five timeout lists ordered by their last packet, so the oldest idle flow
- * of each list is at its head: expiry and eviction never scan.
+ * found through a chained hash on the canonical key. Idle timeouts run on a
+ * timer wheel of one-second slots: a flow sits in the slot of the second it
+ * would time out in, as of when it was placed there. A packet only updates
+ * the flow's last time; when the wheel reaches the slot, a flow that has
+ * been busy since is moved on to the slot of its new deadline, and one that
+ * has not is ended. So the per-packet path touches no other flow, and a
+ * flow is ended at the first expiry pass at or after its exact deadline.
  */
 #include "flow/flow.h"
 
@@ -14,7 +18,7 @@
 #include "util/base64.h"
 #include "util/sha1.h"
 
-struct flow_list_head {
+struct wheel_slot {
     uint32_t head, tail; /* 0 = empty */
 };
 
@@ -26,7 +30,9 @@ struct flow_table {
     uint32_t *buckets;
     uint64_t bucket_mask;
     uint64_t bucket_mask_max; /* the size the memcap was planned for, less one */
-    struct flow_list_head lists[FLOW_LIST_MAX];
+    struct wheel_slot wheel[FLOW_WHEEL_SLOTS];
+    uint64_t wheel_sec; /* earliest second whose slot may hold a due flow */
+    bool wheel_used;
     uint64_t timeout_us[FLOW_LIST_MAX];
     uint64_t lifetime_us;
     uint64_t next_seq; /* for flow ids */
@@ -87,7 +93,12 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
     t->bucket_mask_max = pow2_at_least(t->capacity) - 1;
     t->bucket_mask = t->bucket_mask_max < FLOW_BUCKETS_START - 1 ? t->bucket_mask_max
                                                                 : FLOW_BUCKETS_START - 1;
-    t->flows = calloc((size_t)t->capacity + 1, sizeof(struct ww_flow));
+    t->flows = aligned_alloc(_Alignof(struct ww_flow),
+                             ((size_t)t->capacity + 1) * sizeof(struct ww_flow));
+    if (t->flows != NULL) {
+        /* Slots are set up when first used; only slot 0 must read as empty. */
+        memset(&t->flows[0], 0, sizeof(t->flows[0]));
+    }
     t->buckets = calloc(t->bucket_mask + 1, sizeof(uint32_t));
     t->streams = stream_pool_new(&cfg->stream);
     if (t->flows == NULL || t->buckets == NULL || t->streams == NULL) {
@@ -96,7 +107,9 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
     }
     t->n_touched = 1;
     for (int i = 0; i < FLOW_LIST_MAX; i++) {
-        t->timeout_us[i] = (uint64_t)cfg->timeout[i] * US_PER_S;
+        uint32_t secs = cfg->timeout[i] < FLOW_TIMEOUT_MAX ? cfg->timeout[i] : FLOW_TIMEOUT_MAX;
+
+        t->timeout_us[i] = (uint64_t)secs * US_PER_S;
     }
     t->lifetime_us = (uint64_t)cfg->lifetime * US_PER_S;
     t->on_end = on_end;
@@ -132,52 +145,66 @@ const struct stream_stats *flow_table_stream_stats(const struct flow_table *t)
     return stream_pool_stats(t->streams);
 }
 
-/* --- timeout lists ------------------------------------------------------ */
+/* --- timer wheel --------------------------------------------------------- */
 
-static void list_remove(struct flow_table *t, uint32_t i)
+static uint64_t flow_deadline(const struct flow_table *t, const struct ww_flow *f)
+{
+    return f->last_us + t->timeout_us[f->list];
+}
+
+static void wheel_remove(struct flow_table *t, uint32_t i)
 {
     struct ww_flow *f = &t->flows[i];
-    struct flow_list_head *l = &t->lists[f->list];
+    struct wheel_slot *w = &t->wheel[f->wheel_slot];
 
     if (f->lprev != 0) {
         t->flows[f->lprev].lnext = f->lnext;
     } else {
-        l->head = f->lnext;
+        w->head = f->lnext;
     }
     if (f->lnext != 0) {
         t->flows[f->lnext].lprev = f->lprev;
     } else {
-        l->tail = f->lprev;
+        w->tail = f->lprev;
     }
     f->lprev = f->lnext = 0;
 }
 
-static void list_append(struct flow_table *t, uint32_t i, enum flow_list which)
+/* Links a flow at the tail of the slot of its current deadline. */
+static void wheel_insert(struct flow_table *t, uint32_t i)
 {
     struct ww_flow *f = &t->flows[i];
-    struct flow_list_head *l = &t->lists[which];
+    uint64_t sec = flow_deadline(t, f) / US_PER_S;
+    struct wheel_slot *w;
 
-    f->list = (uint8_t)which;
-    f->lprev = l->tail;
-    f->lnext = 0;
-    if (l->tail != 0) {
-        t->flows[l->tail].lnext = i;
-    } else {
-        l->head = i;
+    /* A deadline behind the wheel (time ran backwards) is checked next pass. */
+    if (!t->wheel_used || sec < t->wheel_sec) {
+        t->wheel_sec = sec;
+        t->wheel_used = true;
     }
-    l->tail = i;
+    f->wheel_slot = (uint16_t)(sec % FLOW_WHEEL_SLOTS);
+    w = &t->wheel[f->wheel_slot];
+    f->lprev = w->tail;
+    f->lnext = 0;
+    if (w->tail != 0) {
+        t->flows[w->tail].lnext = i;
+    } else {
+        w->head = i;
+    }
+    w->tail = i;
 }
 
-/* Moves a flow to the tail of the list its state belongs on. */
-static void list_touch(struct flow_table *t, uint32_t i, enum flow_list which)
+/* Re-places a flow whose timeout class changed with its state. */
+static void wheel_reclass(struct flow_table *t, uint32_t i, enum flow_list which)
 {
     struct ww_flow *f = &t->flows[i];
 
-    if (f->list == which && t->lists[which].tail == i) {
+    if (f->list == which) {
         return;
     }
-    list_remove(t, i);
-    list_append(t, i, which);
+    f->list = (uint8_t)which;
+    wheel_remove(t, i);
+    wheel_insert(t, i);
 }
 
 /* --- hashing ------------------------------------------------------------- */
@@ -330,44 +357,89 @@ static void flow_end(struct flow_table *t, uint32_t i, enum flow_end_reason why)
     t->on_end(t->end_ctx, f, why);
     t->stats.ended[why]++;
     t->stats.active--;
-    list_remove(t, i);
+    wheel_remove(t, i);
     bucket_unlink(t, i);
     f->hnext = t->free_head;
     t->free_head = i;
 }
 
-/* The flow whose last packet is oldest, across the heads of all lists. */
-static uint32_t oldest_idle(const struct flow_table *t)
+/*
+ * Goes through one slot: ends what is due at now_us, moves what was busy
+ * since it was placed to the slot of its new deadline.
+ */
+static void wheel_visit(struct flow_table *t, uint32_t slot, uint64_t now_us)
 {
-    uint32_t best = 0;
+    uint32_t i = t->wheel[slot].head;
 
-    for (int l = 0; l < FLOW_LIST_MAX; l++) {
-        uint32_t i = t->lists[l].head;
+    while (i != 0) {
+        struct ww_flow *f = &t->flows[i];
+        uint32_t next = f->lnext;
+        uint64_t due = flow_deadline(t, f);
 
-        if (i != 0 && (best == 0 || t->flows[i].last_us < t->flows[best].last_us)) {
-            best = i;
+        if (due <= now_us) {
+            flow_end(t, i, FLOW_END_TIMEOUT);
+        } else if ((due / US_PER_S) % FLOW_WHEEL_SLOTS != slot) {
+            wheel_remove(t, i);
+            wheel_insert(t, i);
         }
+        i = next;
     }
-    return best;
 }
 
 void flow_table_expire(struct flow_table *t, uint64_t now_us)
 {
-    for (int l = 0; l < FLOW_LIST_MAX; l++) {
+    uint64_t now_sec = now_us / US_PER_S;
+    uint64_t sec = t->wheel_sec;
+
+    if (!t->wheel_used || sec > now_sec) {
+        return;
+    }
+    /* Past one turn of the wheel, every slot has been seen once. */
+    if (now_sec - sec >= FLOW_WHEEL_SLOTS) {
+        sec = now_sec - (FLOW_WHEEL_SLOTS - 1);
+    }
+    for (; sec <= now_sec; sec++) {
+        wheel_visit(t, (uint32_t)(sec % FLOW_WHEEL_SLOTS), now_us);
+    }
+    /* The current second's slot may hold flows due later in it. */
+    if (t->wheel_sec < now_sec) {
+        t->wheel_sec = now_sec;
+    }
+}
+
+/*
+ * The flow to evict when the table is full: the first placed in the slot
+ * of the nearest deadline, so among flows of one timeout class the one
+ * idle longest. Flows found busy on the way are moved on.
+ */
+static uint32_t evict_pick(struct flow_table *t)
+{
+    for (uint64_t sec = t->wheel_sec; sec < t->wheel_sec + FLOW_WHEEL_SLOTS; sec++) {
+        uint32_t slot = (uint32_t)(sec % FLOW_WHEEL_SLOTS);
         uint32_t i;
 
-        while ((i = t->lists[l].head) != 0 && t->flows[i].last_us + t->timeout_us[l] <= now_us) {
-            flow_end(t, i, FLOW_END_TIMEOUT);
+        while ((i = t->wheel[slot].head) != 0) {
+            uint64_t due_sec = flow_deadline(t, &t->flows[i]) / US_PER_S;
+
+            if (due_sec <= sec) {
+                return i;
+            }
+            wheel_remove(t, i);
+            wheel_insert(t, i);
         }
     }
+    return 0;
 }
 
 void flow_table_flush(struct flow_table *t)
 {
-    uint32_t i;
+    for (uint32_t n = 0; n < FLOW_WHEEL_SLOTS; n++) {
+        uint32_t slot = (uint32_t)((t->wheel_sec + n) % FLOW_WHEEL_SLOTS);
+        uint32_t i;
 
-    while ((i = oldest_idle(t)) != 0) {
-        flow_end(t, i, FLOW_END_SHUTDOWN);
+        while ((i = t->wheel[slot].head) != 0) {
+            flow_end(t, i, FLOW_END_SHUTDOWN);
+        }
     }
 }
 
@@ -384,7 +456,7 @@ static uint32_t slot_get(struct flow_table *t)
     if (t->n_touched <= t->capacity) {
         return t->n_touched++;
     }
-    i = oldest_idle(t);
+    i = evict_pick(t);
     flow_end(t, i, FLOW_END_EVICTED);
     return slot_get(t);
 }
@@ -409,7 +481,8 @@ static uint32_t flow_create(struct flow_table *t, const struct ww_packet *p,
     f->icmp_code = p->icmp_code;
     f->hnext = t->buckets[h & t->bucket_mask];
     t->buckets[h & t->bucket_mask] = i;
-    list_append(t, i, p->ip_proto == IPPROTO_NUM_TCP ? FLOW_LIST_TCP_NEW : FLOW_LIST_OTHER_NEW);
+    f->list = p->ip_proto == IPPROTO_NUM_TCP ? FLOW_LIST_TCP_NEW : FLOW_LIST_OTHER_NEW;
+    wheel_insert(t, i);
     t->stats.created++;
     if (++t->stats.active > t->stats.active_peak) {
         t->stats.active_peak = t->stats.active;
@@ -508,11 +581,27 @@ static void flow_account(struct flow_table *t, struct ww_flow *f, int dir,
     }
 }
 
-struct ww_flow *flow_table_packet(struct flow_table *t, const struct ww_packet *p, int *dir)
+void flow_table_prepare(const struct flow_table *t, const struct ww_packet *p,
+                        struct flow_lookup *lk)
 {
-    struct flow_key k;
-    int swapped;
-    uint64_t h;
+    key_from_packet(p, &lk->key, &lk->swapped);
+    lk->hash = key_hash(&lk->key);
+    __builtin_prefetch(&t->buckets[lk->hash & t->bucket_mask]);
+}
+
+void flow_table_prefetch(const struct flow_table *t, const struct flow_lookup *lk)
+{
+    uint32_t i = t->buckets[lk->hash & t->bucket_mask];
+
+    if (i != 0) {
+        __builtin_prefetch(&t->flows[i]);
+        __builtin_prefetch((const char *)&t->flows[i] + 64);
+    }
+}
+
+struct ww_flow *flow_table_packet_prepared(struct flow_table *t, const struct ww_packet *p,
+                                           const struct flow_lookup *lk, int *dir)
+{
     uint32_t i;
     struct ww_flow *f;
 
@@ -520,22 +609,28 @@ struct ww_flow *flow_table_packet(struct flow_table *t, const struct ww_packet *
         t->stats.untracked_fragments++;
         return NULL;
     }
-    key_from_packet(p, &k, &swapped);
-    h = key_hash(&k);
-    i = table_lookup(t, &k, h);
+    i = table_lookup(t, &lk->key, lk->hash);
     if (i != 0 && p->ts_us > t->flows[i].first_us &&
         p->ts_us - t->flows[i].first_us > t->lifetime_us) {
         flow_end(t, i, FLOW_END_LIFETIME);
         i = 0;
     }
     if (i == 0) {
-        i = flow_create(t, p, &k, h, swapped);
+        i = flow_create(t, p, &lk->key, lk->hash, lk->swapped);
     }
     f = &t->flows[i];
-    *dir = swapped == f->client ? FLOW_TOSERVER : FLOW_TOCLIENT;
+    *dir = lk->swapped == f->client ? FLOW_TOSERVER : FLOW_TOCLIENT;
     flow_account(t, f, *dir, p);
-    list_touch(t, i, list_for(f));
+    wheel_reclass(t, i, list_for(f));
     return f;
+}
+
+struct ww_flow *flow_table_packet(struct flow_table *t, const struct ww_packet *p, int *dir)
+{
+    struct flow_lookup lk;
+
+    flow_table_prepare(t, p, &lk);
+    return flow_table_packet_prepared(t, p, &lk, dir);
 }
 
 /* --- names and Community ID ---------------------------------------------- */

@@ -23,6 +23,9 @@
 #define FLOW_LIFETIME_MAX 3600
 #define FLOW_MEMCAP_DEFAULT (128u << 20)
 #define FLOW_MEMCAP_MIN (64u << 10)
+/* Timeouts are kept on a wheel of one-second slots: none may be longer. */
+#define FLOW_WHEEL_SLOTS 4096
+#define FLOW_TIMEOUT_MAX (FLOW_WHEEL_SLOTS - 1)
 
 /*
  * The key is canonical: endpoint 0 is the smaller (address, port) pair, so
@@ -54,7 +57,7 @@ enum flow_end_reason {
     FLOW_END_SHUTDOWN,    /* input ended */
 };
 
-/* Timeout lists; each holds flows in order of their last packet. */
+/* Timeout classes: a flow's state picks its idle timeout. */
 enum flow_list {
     FLOW_LIST_TCP_NEW = 0,
     FLOW_LIST_TCP_EST,
@@ -67,30 +70,36 @@ enum flow_list {
 struct flow_dir {
     uint64_t pkts;
     uint64_t bytes; /* frame bytes on the wire, as Suricata counts them */
-    uint64_t first_us, last_us; /* capture time of its first and last packet */
+    uint64_t last_us, first_us; /* capture time of its last and first packet */
     uint8_t tcp_flags;          /* OR of all flags seen */
     bool fin;
     struct stream_dir stream;
 };
 
+/*
+ * Laid out for the per-packet path: the first 64-byte line holds all a
+ * lookup reads, the second the times and counters every packet updates.
+ */
 struct ww_flow {
     struct flow_key key;
-    uint64_t id;  /* flow_id in events: unique per run, below 2^51 */
     uint64_t hash;
-    uint32_t hnext;        /* next flow in the same bucket, 0 = none */
-    uint32_t lprev, lnext; /* neighbours in the timeout list, 0 = none */
-    uint8_t list;
-    uint8_t client; /* key endpoint (0 or 1) that opened the flow */
+    uint32_t hnext;  /* next flow in the same bucket, 0 = none */
+    uint8_t list;    /* enum flow_list */
+    uint8_t client;  /* key endpoint (0 or 1) that opened the flow */
     uint8_t tcp_state;
     bool rst;
-    bool midstream;  /* first packet was not a SYN */
-    bool stream_off; /* application layer wants no stream data */
-    uint8_t icmp_type, icmp_code; /* from the first packet, for Community ID */
+    /* second line */
     uint64_t first_us, last_us;   /* capture time, microseconds */
+    uint32_t lprev, lnext;        /* neighbours in its timer wheel slot, 0 = none */
+    uint16_t wheel_slot;          /* the slot it is linked in */
+    bool midstream;               /* first packet was not a SYN */
+    bool stream_off;              /* application layer wants no stream data */
+    uint8_t icmp_type, icmp_code; /* from the first packet, for Community ID */
     struct flow_dir dir[2];       /* FLOW_TOSERVER, FLOW_TOCLIENT */
+    uint64_t id; /* flow_id in events: unique per run, below 2^51 */
     uint8_t client_mac[6], server_mac[6];
     void *app; /* application-layer state, owned by the app layer */
-};
+} __attribute__((aligned(64)));
 
 struct flow_config {
     uint32_t timeout[FLOW_LIST_MAX]; /* seconds */
@@ -133,6 +142,27 @@ void flow_table_set_stream_handler(struct flow_table *t, stream_data_fn fn, void
  * stays owned by the table and is valid until the next call.
  */
 struct ww_flow *flow_table_packet(struct flow_table *t, const struct ww_packet *p, int *dir);
+
+/*
+ * The same in two steps, so that a caller holding several packets can start
+ * the memory loads of later ones while it works on earlier ones:
+ * flow_table_prepare computes a packet's key and hash and prefetches its
+ * bucket; flow_table_prefetch, called a little later, prefetches the flow
+ * the bucket points to; flow_table_packet_prepared does the work. Prepared
+ * lookups stay valid whatever the table does meanwhile (the hints may just
+ * miss).
+ */
+struct flow_lookup {
+    struct flow_key key;
+    uint64_t hash;
+    int swapped;
+};
+
+void flow_table_prepare(const struct flow_table *t, const struct ww_packet *p,
+                        struct flow_lookup *lk);
+void flow_table_prefetch(const struct flow_table *t, const struct flow_lookup *lk);
+struct ww_flow *flow_table_packet_prepared(struct flow_table *t, const struct ww_packet *p,
+                                           const struct flow_lookup *lk, int *dir);
 
 /* Ends every flow idle past its timeout at capture time now_us. */
 void flow_table_expire(struct flow_table *t, uint64_t now_us);

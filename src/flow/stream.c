@@ -30,6 +30,7 @@ struct stream_pool {
     uint32_t n_blocks;
     uint32_t n_touched; /* blocks handed out at least once */
     uint32_t free_head;
+    uint32_t n_free_listed; /* blocks on the free list */
     struct stream_config cfg;
     struct stream_stats stats;
 };
@@ -90,6 +91,7 @@ static uint32_t block_get(struct stream_pool *pool)
 
     if (i != 0) {
         pool->free_head = pool->blocks[i].next;
+        pool->n_free_listed--;
         return i;
     }
     if (pool->n_touched < pool->n_blocks) {
@@ -102,6 +104,12 @@ static void block_put(struct stream_pool *pool, uint32_t i)
 {
     pool->blocks[i].next = pool->free_head;
     pool->free_head = i;
+    pool->n_free_listed++;
+}
+
+static uint32_t blocks_available(const struct stream_pool *pool)
+{
+    return pool->n_free_listed + (pool->n_blocks - pool->n_touched);
 }
 
 static struct stream_dir *call_dir(const struct stream_call *c)
@@ -187,22 +195,25 @@ static void skip_to_buffered(const struct stream_call *c)
     drain(c);
 }
 
-/* Copies a segment into blocks in sequence order. Returns -1 if the pool ran dry. */
+/*
+ * Copies a segment into blocks in sequence order. Returns -1, having kept
+ * nothing, when the pool has too few blocks for all of it.
+ */
 static int buffer_segment(const struct stream_call *c, uint32_t seq, const uint8_t *data,
                           uint32_t len)
 {
     struct stream_dir *d = call_dir(c);
     struct stream_pool *pool = c->pool;
 
+    if (blocks_available(pool) < (len + STREAM_SEG_DATA - 1) / STREAM_SEG_DATA) {
+        pool->stats.memcap_hits++;
+        return -1;
+    }
     while (len > 0) {
         uint32_t take = len < STREAM_SEG_DATA ? len : STREAM_SEG_DATA;
         uint32_t i = block_get(pool);
         uint32_t *link = &d->ooo_head;
 
-        if (i == 0) {
-            pool->stats.memcap_hits++;
-            return -1;
-        }
         pool->blocks[i].seq = seq;
         pool->blocks[i].len = take;
         memcpy(pool->blocks[i].data, data, take);
