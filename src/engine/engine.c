@@ -15,9 +15,9 @@
 #define US_PER_S 1000000u
 #define ENGINE_BATCH 32          /* packets decoded before their flows are looked up */
 #define ENGINE_PREFETCH_AHEAD 4  /* packets between a flow prefetch and its use */
-#define ENGINE_ARENA_LEN (1u << 20) /* bytes of packet data queued at most */
+#define ENGINE_ARENA_LEN (1u << 20) /* payload bytes queued at most */
 
-/* Packets queued with copies of their bytes, so capture may read on. */
+/* Decoded packets queued with copies of their payloads, so capture may read on. */
 struct engine_batch {
     struct ww_packet pkt[ENGINE_BATCH];
     enum decode_event ev[ENGINE_BATCH];
@@ -148,22 +148,16 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
 }
 
 /*
- * Works through the queued packets in three passes: decode all and start
- * loading their hash buckets; then, ENGINE_PREFETCH_AHEAD packets ahead of
- * the one being processed, start loading its flow. The cache misses of
- * the flow lookup overlap instead of following one another.
+ * Processes the queued packets in order. Each was decoded and its bucket
+ * prefetched when it was queued; here, ENGINE_PREFETCH_AHEAD packets ahead
+ * of the one being processed, the load of its flow is started, so the
+ * cache misses of the flow lookups overlap instead of following each other.
  */
 static void run_batch(struct engine *e)
 {
     struct engine_batch *b = &e->batch;
     uint32_t n = b->n;
 
-    for (uint32_t i = 0; i < n; i++) {
-        b->ev[i] = decode_packet(&e->dstats, &b->pkt[i]);
-        if (b->ev[i] == DECODE_EV_MAX && b->pkt[i].family != 0) {
-            flow_table_prepare(e->flows, &b->pkt[i], &b->lk[i]);
-        }
-    }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t ahead = i + ENGINE_PREFETCH_AHEAD;
 
@@ -176,31 +170,57 @@ static void run_batch(struct engine *e)
     b->arena_used = 0;
 }
 
+/*
+ * Keeps the payload for stream reassembly, which runs after the capture
+ * has moved on. Headers are decoded already and not needed again.
+ * Returns false when the arena has no room left for it.
+ */
+static bool keep_payload(struct engine_batch *b, struct ww_packet *q, bool wanted)
+{
+    q->data = NULL;
+    if (!wanted || q->payload_len == 0) {
+        q->payload = NULL;
+        return true;
+    }
+    if (ENGINE_ARENA_LEN - b->arena_used < q->payload_len) {
+        return false;
+    }
+    memcpy(b->arena + b->arena_used, q->payload, q->payload_len);
+    q->payload = b->arena + b->arena_used;
+    b->arena_used += q->payload_len;
+    return true;
+}
+
 void engine_packet(struct engine *e, const struct ww_packet *p)
 {
     struct engine_batch *b = &e->batch;
     struct ww_packet *q;
+    const uint8_t *payload;
 
-    if (b->n == ENGINE_BATCH || ENGINE_ARENA_LEN - b->arena_used < p->caplen) {
+    if (b->n == ENGINE_BATCH) {
         run_batch(e);
     }
-    if (p->caplen > ENGINE_ARENA_LEN) {
-        /* Larger than any real frame: too big to queue, so take it alone. */
-        struct ww_packet alone = *p;
-        struct flow_lookup lk;
-        enum decode_event ev = decode_packet(&e->dstats, &alone);
-
-        if (ev == DECODE_EV_MAX && alone.family != 0) {
-            flow_table_prepare(e->flows, &alone, &lk);
-        }
-        process(e, &alone, ev, &lk);
+    q = &b->pkt[b->n];
+    *q = *p;
+    b->ev[b->n] = decode_packet(&e->dstats, q);
+    if (b->ev[b->n] == DECODE_EV_MAX && q->family != 0) {
+        flow_table_prepare(e->flows, q, &b->lk[b->n]);
+    }
+    payload = q->payload;
+    if (keep_payload(b, q, flow_table_wants_payload(e->flows))) {
+        b->n++;
         return;
     }
-    q = &b->pkt[b->n++];
-    *q = *p;
-    memcpy(b->arena + b->arena_used, p->data, p->caplen);
-    q->data = b->arena + b->arena_used;
-    b->arena_used += p->caplen;
+
+    /* No room to keep its bytes: empty the queue, then take it while they last. */
+    struct ww_packet now = *q;
+    struct flow_lookup lk = b->lk[b->n];
+    enum decode_event ev = b->ev[b->n];
+
+    now.data = p->data;
+    now.payload = payload;
+    run_batch(e);
+    process(e, &now, ev, &lk);
 }
 
 void engine_finish(struct engine *e)

@@ -13,6 +13,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "decode/decode_int.h"
 #include "util/base64.h"
@@ -36,6 +38,7 @@ struct flow_table {
     uint64_t timeout_us[FLOW_LIST_MAX];
     uint64_t lifetime_us;
     uint64_t next_seq; /* for flow ids */
+    uint64_t hash_seed[sizeof(struct flow_key) / 8];
     flow_end_fn on_end;
     void *end_ctx;
     stream_data_fn stream_fn;
@@ -47,8 +50,8 @@ struct flow_table {
 #define US_PER_S 1000000ull
 /*
  * The hash starts small, so that the buckets of a few thousand flows stay in
- * cache, and doubles whenever flows outnumber buckets, up to one bucket per
- * flow the memcap allows.
+ * cache, and doubles whenever flows fill half of it, up to two buckets per
+ * flow the memcap allows: a lookup seldom passes another flow on its way.
  */
 #define FLOW_BUCKETS_START 16384u
 #define FLOW_ID_BITS 51
@@ -77,6 +80,22 @@ static uint64_t pow2_at_least(uint64_t n)
     return p;
 }
 
+/* The seed is a hardening: when the kernel has no random bytes, any will do. */
+static void hash_seed_init(struct flow_table *t)
+{
+    ssize_t n = getrandom(t->hash_seed, sizeof(t->hash_seed), GRND_NONBLOCK);
+    uint64_t x;
+
+    if (n == (ssize_t)sizeof(t->hash_seed)) {
+        return;
+    }
+    x = (uint64_t)(uintptr_t)t ^ (uint64_t)time(NULL);
+    for (size_t i = 0; i < sizeof(t->hash_seed) / 8; i++) {
+        x += 0x9e3779b97f4a7c15ull;
+        t->hash_seed[i] = x * 0xbf58476d1ce4e5b9ull;
+    }
+}
+
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_end, void *ctx)
 {
     struct flow_table *t;
@@ -90,7 +109,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
         return NULL;
     }
     t->capacity = (uint32_t)(cfg->memcap / per_flow);
-    t->bucket_mask_max = pow2_at_least(t->capacity) - 1;
+    t->bucket_mask_max = pow2_at_least((uint64_t)t->capacity * 2) - 1;
     t->bucket_mask = t->bucket_mask_max < FLOW_BUCKETS_START - 1 ? t->bucket_mask_max
                                                                 : FLOW_BUCKETS_START - 1;
     t->flows = aligned_alloc(_Alignof(struct ww_flow),
@@ -106,6 +125,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_
         return NULL;
     }
     t->n_touched = 1;
+    hash_seed_init(t);
     for (int i = 0; i < FLOW_LIST_MAX; i++) {
         uint32_t secs = cfg->timeout[i] < FLOW_TIMEOUT_MAX ? cfg->timeout[i] : FLOW_TIMEOUT_MAX;
 
@@ -133,6 +153,11 @@ void flow_table_set_stream_handler(struct flow_table *t, stream_data_fn fn, void
 {
     t->stream_fn = fn;
     t->stream_ctx = ctx;
+}
+
+bool flow_table_wants_payload(const struct flow_table *t)
+{
+    return t->stream_fn != NULL;
 }
 
 const struct flow_stats *flow_table_stats(const struct flow_table *t)
@@ -209,16 +234,26 @@ static void wheel_reclass(struct flow_table *t, uint32_t i, enum flow_list which
 
 /* --- hashing ------------------------------------------------------------- */
 
-static uint64_t key_hash(const struct flow_key *k)
+/*
+ * Hashes a key given as six 64-bit values: the four address words and two
+ * words packed from ports, VLANs, protocol and family. Six independent
+ * multiplies, summed and mixed, run in parallel rather than in a chain. The
+ * seed, drawn per table, keeps someone who picks addresses and ports from
+ * aiming at one bucket.
+ */
+static uint64_t key_hash(const struct flow_table *t, const uint64_t w[6])
 {
-    uint64_t w[sizeof(*k) / 8];
-    uint64_t h = 0x2545f4914f6cdd1dull;
+    static const uint64_t mult[6] = {0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full,
+                                     0x165667b19e3779f9ull, 0xd6e8feb86659fd93ull,
+                                     0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull};
+    uint64_t h = 0;
 
-    memcpy(w, k, sizeof(w));
-    for (size_t i = 0; i < sizeof(w) / 8; i++) {
-        h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
+    for (size_t i = 0; i < 6; i++) {
+        h += (w[i] ^ t->hash_seed[i]) * mult[i];
     }
+    h ^= h >> 32;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 29;
     return h;
 }
 
@@ -261,23 +296,43 @@ static int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t family)
     return 0;
 }
 
-static void key_from_packet(const struct ww_packet *p, struct flow_key *k, int *swapped)
+/*
+ * Fills a canonical key and returns its hash; *swapped is 1 when the
+ * packet's source is endpoint 1. The hash is taken from the values, not
+ * read back from the key just written, which would stall on the stores.
+ */
+static uint64_t key_from_packet(const struct flow_table *t, const struct ww_packet *p,
+                                struct flow_key *k, int *swapped)
 {
     int cmp = addr_cmp(p->src_ip, p->dst_ip, p->family);
+    const uint8_t *lo_addr, *hi_addr;
+    uint16_t lo_port, hi_port;
+    uint64_t w[6];
 
-    memset(k, 0, sizeof(*k));
     if (cmp == 0) {
         cmp = (int)p->sport - (int)p->dport;
     }
     *swapped = cmp > 0;
-    memcpy(k->addr[*swapped], p->src_ip, 16);
-    memcpy(k->addr[!*swapped], p->dst_ip, 16);
-    k->port[*swapped] = p->sport;
-    k->port[!*swapped] = p->dport;
+    lo_addr = *swapped ? p->dst_ip : p->src_ip;
+    hi_addr = *swapped ? p->src_ip : p->dst_ip;
+    lo_port = *swapped ? p->dport : p->sport;
+    hi_port = *swapped ? p->sport : p->dport;
+    memcpy(&w[0], lo_addr, 16);
+    memcpy(&w[2], hi_addr, 16);
+    w[4] = (uint64_t)lo_port | (uint64_t)hi_port << 16 | (uint64_t)p->vlan[0] << 32 |
+           (uint64_t)p->vlan[1] << 48;
+    w[5] = (uint64_t)p->ip_proto | (uint64_t)p->family << 8;
+
+    memset(k, 0, sizeof(*k));
+    memcpy(k->addr[0], lo_addr, 16);
+    memcpy(k->addr[1], hi_addr, 16);
+    k->port[0] = lo_port;
+    k->port[1] = hi_port;
     k->vlan[0] = p->vlan[0];
     k->vlan[1] = p->vlan[1];
     k->proto = p->ip_proto;
     k->family = p->family;
+    return key_hash(t, w);
 }
 
 static bool key_equal(const struct flow_key *a, const struct flow_key *b)
@@ -487,7 +542,7 @@ static uint32_t flow_create(struct flow_table *t, const struct ww_packet *p,
     if (++t->stats.active > t->stats.active_peak) {
         t->stats.active_peak = t->stats.active;
     }
-    if (t->stats.active > t->bucket_mask && t->bucket_mask < t->bucket_mask_max) {
+    if (t->stats.active > t->bucket_mask / 2 && t->bucket_mask < t->bucket_mask_max) {
         buckets_grow(t);
     }
     return i;
@@ -584,8 +639,7 @@ static void flow_account(struct flow_table *t, struct ww_flow *f, int dir,
 void flow_table_prepare(const struct flow_table *t, const struct ww_packet *p,
                         struct flow_lookup *lk)
 {
-    key_from_packet(p, &lk->key, &lk->swapped);
-    lk->hash = key_hash(&lk->key);
+    lk->hash = key_from_packet(t, p, &lk->key, &lk->swapped);
     __builtin_prefetch(&t->buckets[lk->hash & t->bucket_mask]);
 }
 
@@ -594,8 +648,11 @@ void flow_table_prefetch(const struct flow_table *t, const struct flow_lookup *l
     uint32_t i = t->buckets[lk->hash & t->bucket_mask];
 
     if (i != 0) {
-        __builtin_prefetch(&t->flows[i]);
-        __builtin_prefetch((const char *)&t->flows[i] + 64);
+        const char *f = (const char *)&t->flows[i];
+
+        __builtin_prefetch(f);
+        __builtin_prefetch(f + 64);
+        __builtin_prefetch(f + 128);
     }
 }
 

@@ -73,12 +73,12 @@ struct flow_dir {
     uint64_t last_us, first_us; /* capture time of its last and first packet */
     uint8_t tcp_flags;          /* OR of all flags seen */
     bool fin;
-    struct stream_dir stream;
 };
 
 /*
  * Laid out for the per-packet path: the first 64-byte line holds all a
- * lookup reads, the second the times and counters every packet updates.
+ * lookup reads, the second the times and the counters of the way to the
+ * server, the third those of the way back; the rest is seldom touched.
  */
 struct ww_flow {
     struct flow_key key;
@@ -90,16 +90,19 @@ struct ww_flow {
     bool rst;
     /* second line */
     uint64_t first_us, last_us;   /* capture time, microseconds */
-    uint32_t lprev, lnext;        /* neighbours in its timer wheel slot, 0 = none */
-    uint16_t wheel_slot;          /* the slot it is linked in */
     bool midstream;               /* first packet was not a SYN */
     bool stream_off;              /* application layer wants no stream data */
     uint8_t icmp_type, icmp_code; /* from the first packet, for Community ID */
     struct flow_dir dir[2];       /* FLOW_TOSERVER, FLOW_TOCLIENT */
+    /* cold */
+    uint32_t lprev, lnext; /* neighbours in its timer wheel slot, 0 = none */
+    uint16_t wheel_slot;   /* the slot it is linked in */
     uint64_t id; /* flow_id in events: unique per run, below 2^51 */
     uint8_t client_mac[6], server_mac[6];
+    struct stream_dir stream[2]; /* reassembly state per direction */
     void *app; /* application-layer state, owned by the app layer */
 } __attribute__((aligned(64)));
+
 
 struct flow_config {
     uint32_t timeout[FLOW_LIST_MAX]; /* seconds */
@@ -134,6 +137,9 @@ void flow_table_free(struct flow_table *t);
 
 /* Where stream data of every flow goes; NULL turns reassembly off. */
 void flow_table_set_stream_handler(struct flow_table *t, stream_data_fn fn, void *ctx);
+
+/* True when packets handed in must carry their payload (reassembly is on). */
+bool flow_table_wants_payload(const struct flow_table *t);
 
 /*
  * Accounts a decoded IP packet to its flow, creating the flow when new.

@@ -114,7 +114,7 @@ static uint32_t blocks_available(const struct stream_pool *pool)
 
 static struct stream_dir *call_dir(const struct stream_call *c)
 {
-    return &c->f->dir[c->dir].stream;
+    return &c->f->stream[c->dir];
 }
 
 static void deliver(const struct stream_call *c, const uint8_t *data, uint32_t len)

@@ -67,7 +67,7 @@ static void log_tcp(struct jbuf *jb, const struct ww_flow *f)
     if (f->midstream) {
         jb_bool(jb, "midstream", true);
     }
-    if (f->dir[0].stream.gap || f->dir[1].stream.gap) {
+    if (f->stream[0].gap || f->stream[1].gap) {
         jb_bool(jb, "gap", true);
     }
     jb_object_close(jb);

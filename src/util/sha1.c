@@ -25,7 +25,7 @@ static uint32_t load_be32(const uint8_t *p)
     } while (0)
 
 /* Mixes one 64-byte block into the running state: four stages of 20 rounds. */
-static void sha1_block(uint32_t h[5], const uint8_t *block)
+static void sha1_block_portable(uint32_t h[5], const uint8_t *block)
 {
     uint32_t w[80];
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
@@ -56,10 +56,93 @@ static void sha1_block(uint32_t h[5], const uint8_t *block)
     h[4] += e;
 }
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define SHA1_GROUPS 20 /* of four rounds each */
+
+/*
+ * The same block function with the x86 SHA extensions (Intel SHA
+ * Extensions, 2013): sha1rnds4 does four rounds, sha1nexte derives E for
+ * the next four, sha1msg1/sha1msg2 extend the message schedule. State lanes
+ * hold A..D from high to low; message words are byte-swapped into place.
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha1_block_shani(uint32_t h[5],
+                                                                         const uint8_t *block)
+{
+    const __m128i swap = _mm_set_epi64x(0x0001020304050607ll, 0x08090a0b0c0d0e0fll);
+    __m128i w[SHA1_GROUPS];
+    __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0x1b);
+    __m128i e_save = _mm_set_epi32((int)h[4], 0, 0, 0);
+    __m128i abcd_save = abcd, prev = abcd, e;
+
+    for (int k = 0; k < 4; k++) {
+        w[k] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(block + 16 * k)), swap);
+    }
+    for (int k = 4; k < SHA1_GROUPS; k++) {
+        __m128i t = _mm_xor_si128(_mm_sha1msg1_epu32(w[k - 4], w[k - 3]), w[k - 2]);
+
+        w[k] = _mm_sha1msg2_epu32(t, w[k - 1]);
+    }
+    e = _mm_add_epi32(e_save, w[0]);
+    prev = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, e, 0);
+    for (int g = 1; g < SHA1_GROUPS; g++) {
+        e = _mm_sha1nexte_epu32(prev, w[g]);
+        prev = abcd;
+        switch (g / 5) {
+        case 0:
+            abcd = _mm_sha1rnds4_epu32(abcd, e, 0);
+            break;
+        case 1:
+            abcd = _mm_sha1rnds4_epu32(abcd, e, 1);
+            break;
+        case 2:
+            abcd = _mm_sha1rnds4_epu32(abcd, e, 2);
+            break;
+        default:
+            abcd = _mm_sha1rnds4_epu32(abcd, e, 3);
+            break;
+        }
+    }
+    e = _mm_sha1nexte_epu32(prev, e_save);
+    abcd = _mm_add_epi32(abcd, abcd_save);
+    _mm_storeu_si128((__m128i *)h, _mm_shuffle_epi32(abcd, 0x1b));
+    h[4] = (uint32_t)_mm_extract_epi32(e, 3);
+}
+
+static bool cpu_has_sha(void)
+{
+    unsigned a, b, c, d;
+
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) &&
+           __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
+}
+#endif
+
+static void (*sha1_block)(uint32_t h[5], const uint8_t *block);
+
+bool sha1_use_accel(bool on)
+{
+    sha1_block = sha1_block_portable;
+#if defined(__x86_64__)
+    if (on && cpu_has_sha()) {
+        sha1_block = sha1_block_shani;
+        return true;
+    }
+#endif
+    (void)on;
+    return false;
+}
+
 void sha1_init(struct sha1_ctx *ctx)
 {
     static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
 
+    if (sha1_block == NULL) {
+        sha1_use_accel(true);
+    }
     memcpy(ctx->h, iv, sizeof(iv));
     ctx->total_len = 0;
     ctx->block_len = 0;

@@ -382,8 +382,8 @@ static void test_gap_on_ack(void **state)
     cseg(t, 450, 10);
     assert_int_equal(col.n, 7);
     assert_int_equal(ss->bytes_delivered, 100 + 50 + 10);
-    assert_true(col.flow->dir[FLOW_TOSERVER].stream.gap);
-    assert_false(col.flow->dir[FLOW_TOCLIENT].stream.gap);
+    assert_true(col.flow->stream[FLOW_TOSERVER].gap);
+    assert_false(col.flow->stream[FLOW_TOCLIENT].gap);
     flow_table_flush(t);
     table_free(t);
 }

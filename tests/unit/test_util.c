@@ -191,10 +191,54 @@ static void test_base64_binary(void **state)
     assert_int_equal(BASE64_LEN(20), 28);
 }
 
+/* The portable block function alone, on the FIPS 180 examples. */
+static void test_sha1_portable_vectors(void **state)
+{
+    char hex[2 * SHA1_DIGEST_LEN + 1];
+
+    (void)state;
+    assert_false(sha1_use_accel(false));
+    sha1_hex("abc", 3, hex);
+    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    sha1_use_accel(true);
+}
+
+/*
+ * The CPU's SHA instructions (where present) and the portable code give
+ * the same digest for every length from 0 to 600 bytes of pseudo-random
+ * data (xorshift64, seed 1). Without the instructions both runs are the
+ * portable code and the test still checks it against itself.
+ */
+static void test_sha1_paths_agree(void **state)
+{
+    uint8_t data[600];
+    uint64_t x = 1;
+    char fast[2 * SHA1_DIGEST_LEN + 1], slow[2 * SHA1_DIGEST_LEN + 1];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(data); i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data[i] = (uint8_t)x;
+    }
+    for (size_t len = 0; len <= sizeof(data); len++) {
+        sha1_use_accel(true);
+        sha1_hex(data, len, fast);
+        sha1_use_accel(false);
+        sha1_hex(data, len, slow);
+        assert_string_equal(fast, slow);
+    }
+    sha1_use_accel(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha1_vectors),   cmocka_unit_test(test_sha1_block_edges),
+        cmocka_unit_test(test_sha1_portable_vectors), cmocka_unit_test(test_sha1_paths_agree),
         cmocka_unit_test(test_sha1_million_a), cmocka_unit_test(test_sha1_reuse),
         cmocka_unit_test(test_base64_rfc4648), cmocka_unit_test(test_base64_binary),
     };
