@@ -563,8 +563,11 @@ static void tcp_track(struct ww_flow *f, int dir, uint8_t flags)
         if (flags & TCP_SYN) {
             f->tcp_state = (flags & TCP_ACK) ? FLOW_TCP_SYN_RECV : FLOW_TCP_SYN_SENT;
         } else {
-            f->tcp_state = FLOW_TCP_ESTABLISHED;
+            /* Picked up without its handshake: established once both ways talk. */
             f->midstream = true;
+            if (f->dir[!dir].pkts > 0) {
+                f->tcp_state = FLOW_TCP_ESTABLISHED;
+            }
         }
         break;
     case FLOW_TCP_SYN_SENT:

@@ -16,7 +16,7 @@
 /* Default timeouts, seconds of capture time without a packet. */
 #define FLOW_TCP_NEW_TIMEOUT 60
 #define FLOW_TCP_EST_TIMEOUT 600
-#define FLOW_TCP_CLOSED_TIMEOUT 10
+#define FLOW_TCP_CLOSED_TIMEOUT 60 /* late ACKs and retransmitted FINs */
 #define FLOW_OTHER_NEW_TIMEOUT 30
 #define FLOW_OTHER_EST_TIMEOUT 300
 /* A flow still busy after this long is ended and begun anew (seconds). */

@@ -418,10 +418,13 @@ static void test_tcp_rst(void **state)
         assert_int_equal(f->tcp_state, FLOW_TCP_CLOSED);
         assert_true(f->rst);
     }
-    flow_table_expire(t, T0 + 6 + FLOW_TCP_CLOSED_TIMEOUT * US);
-    /* Both TCP flows closed and timed out; the UDP flow (30 s) is still there. */
+    flow_table_expire(t, T0 + 6 + FLOW_TCP_CLOSED_TIMEOUT * US - 1);
+    /* The UDP flow's 30 s ran out first; the closed TCP flows wait out 60 s. */
     assert_int_equal(ends.n, 2);
     assert_int_equal(flow_table_stats(t)->active, 1);
+    flow_table_expire(t, T0 + 6 + FLOW_TCP_CLOSED_TIMEOUT * US);
+    assert_int_equal(ends.n, 3);
+    assert_int_equal(flow_table_stats(t)->active, 0);
     flow_table_flush(t);
     table_free(t);
 }
@@ -435,6 +438,11 @@ static void test_tcp_midstream(void **state)
     (void)state;
     f = tcp(t, 1, TCP_ACK | TCP_PSH, T0, 20, &dir);
     assert_int_equal(dir, FLOW_TOSERVER);
+    /* One way only: not yet established (the flow event says "new"). */
+    assert_int_equal(f->tcp_state, FLOW_TCP_NONE);
+    assert_true(f->midstream);
+    f = tcp(t, 0, TCP_ACK, T0 + 1, 0, &dir);
+    assert_int_equal(dir, FLOW_TOCLIENT);
     assert_int_equal(f->tcp_state, FLOW_TCP_ESTABLISHED);
     assert_true(f->midstream);
     flow_table_flush(t);
@@ -555,7 +563,7 @@ static void test_timeouts_default(void **state)
     cfg.memcap = SMALL_MEMCAP;
     assert_int_equal(FLOW_TCP_NEW_TIMEOUT, 60);
     assert_int_equal(FLOW_TCP_EST_TIMEOUT, 600);
-    assert_int_equal(FLOW_TCP_CLOSED_TIMEOUT, 10);
+    assert_int_equal(FLOW_TCP_CLOSED_TIMEOUT, 60);
     assert_int_equal(FLOW_OTHER_NEW_TIMEOUT, 30);
     assert_int_equal(FLOW_OTHER_EST_TIMEOUT, 300);
     for (int cls = 0; cls < FLOW_LIST_MAX; cls++) {
