@@ -44,17 +44,17 @@ static void analyze_usage(FILE *out)
             "  -q, --quiet             no progress bar (it is shown only when\n"
             "                          stderr is a terminal)\n"
             "      --flow-memcap SIZE  memory for the flow table, e.g. 64M, 1G\n"
-            "                          (default %uM); when full, the flow idle\n"
-            "                          longest is ended early and counted\n"
+            "                          (default %uM); when full, the flow nearest\n"
+            "                          its idle timeout is ended early and counted\n"
             "      --flow-lifetime S   end and restart a flow busy longer than S\n"
             "                          seconds (default %u)\n"
-            "      --timeout CLASS=S   idle timeout in seconds of capture time for\n"
-            "                          one class: tcp-new (default %u),\n"
+            "      --timeout CLASS=S   idle timeout in seconds of capture time (at\n"
+            "                          most %d) for one class: tcp-new (default %u),\n"
             "                          tcp-established (%u), tcp-closed (%u),\n"
             "                          other-new (%u), other-established (%u)\n"
             "  -h, --help              print this help\n",
             ANALYZE_OUT_DEFAULT, FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
-            FLOW_TCP_NEW_TIMEOUT, FLOW_TCP_EST_TIMEOUT, FLOW_TCP_CLOSED_TIMEOUT,
+            FLOW_TIMEOUT_MAX, FLOW_TCP_NEW_TIMEOUT, FLOW_TCP_EST_TIMEOUT, FLOW_TCP_CLOSED_TIMEOUT,
             FLOW_OTHER_NEW_TIMEOUT, FLOW_OTHER_EST_TIMEOUT);
 }
 
@@ -113,7 +113,7 @@ static int parse_timeout(const char *arg, struct flow_config *flow)
     const char *eq = strchr(arg, '=');
     uint64_t secs;
 
-    if (eq == NULL || cli_parse_u64(eq + 1, 1, 86400 * 7, &secs) < 0) {
+    if (eq == NULL || cli_parse_u64(eq + 1, 1, FLOW_TIMEOUT_MAX, &secs) < 0) {
         return -1;
     }
     for (int i = 0; i < FLOW_LIST_MAX; i++) {
@@ -176,8 +176,9 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         case OPT_TIMEOUT:
             if (parse_timeout(optarg, &o->flow) < 0) {
                 fprintf(stderr, "wardwatch analyze: --timeout '%s': give CLASS=SECONDS, "
-                                "CLASS one of tcp-new, tcp-established, tcp-closed, "
-                                "other-new, other-established\n", optarg);
+                                "SECONDS from 1 to %d, CLASS one of tcp-new, "
+                                "tcp-established, tcp-closed, other-new, other-established\n",
+                        optarg, FLOW_TIMEOUT_MAX);
                 return -1;
             }
             break;

@@ -191,6 +191,25 @@ static bool keep_payload(struct engine_batch *b, struct ww_packet *q, bool wante
     return true;
 }
 
+/*
+ * The queue's slot n holds a packet whose payload does not fit the arena:
+ * the queue is emptied first, to keep the order, then the packet is taken
+ * while its bytes, still in the capture's buffer, last.
+ */
+static void take_unqueued(struct engine *e, uint32_t n, const uint8_t *data,
+                          const uint8_t *payload)
+{
+    struct engine_batch *b = &e->batch;
+    struct ww_packet now = b->pkt[n];
+    struct flow_lookup lk = b->lk[n];
+    enum decode_event ev = b->ev[n];
+
+    now.data = data;
+    now.payload = payload;
+    run_batch(e);
+    process(e, &now, ev, &lk);
+}
+
 void engine_packet(struct engine *e, const struct ww_packet *p)
 {
     struct engine_batch *b = &e->batch;
@@ -209,18 +228,9 @@ void engine_packet(struct engine *e, const struct ww_packet *p)
     payload = q->payload;
     if (keep_payload(b, q, flow_table_wants_payload(e->flows))) {
         b->n++;
-        return;
+    } else {
+        take_unqueued(e, b->n, p->data, payload);
     }
-
-    /* No room to keep its bytes: empty the queue, then take it while they last. */
-    struct ww_packet now = *q;
-    struct flow_lookup lk = b->lk[b->n];
-    enum decode_event ev = b->ev[b->n];
-
-    now.data = p->data;
-    now.payload = payload;
-    run_batch(e);
-    process(e, &now, ev, &lk);
 }
 
 void engine_finish(struct engine *e)
