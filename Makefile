@@ -53,7 +53,11 @@ $(B)/pcapgen: $(B)/tools/pcapgen.o $(B)/tools/pcapgen_cases.o $(TOOL_OBJ) $(B)/l
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJ) $(B)/libww.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS) $(TEST_LDFLAGS)
+
+# Counts the allocations wardwatch's own code makes (tests/unit/test_alloc.c).
+$(B)/tests/test_alloc: TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc \
+	-Wl,--wrap=realloc -Wl,--wrap=aligned_alloc
 
 unit-bins: $(TEST_BIN)
 
