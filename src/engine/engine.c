@@ -243,7 +243,7 @@ static void log_flow_stats(struct jbuf *jb, const struct flow_stats *fs)
 {
     jb_object_open(jb, "flow");
     jb_u64(jb, "created", fs->created);
-    for (int why = 0; why <= FLOW_END_SHUTDOWN; why++) {
+    for (int why = 0; why < FLOW_END_MAX; why++) {
         jb_u64(jb, flow_end_reason_name((enum flow_end_reason)why), fs->ended[why]);
     }
     jb_u64(jb, "active_peak", fs->active_peak);

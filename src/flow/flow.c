@@ -639,6 +639,24 @@ static void flow_account(struct flow_table *t, struct ww_flow *f, int dir,
     }
 }
 
+/*
+ * Whether a flow must end before this packet, which then opens a new one:
+ * busy past the lifetime limit, or a fresh SYN on a closed TCP connection
+ * (the client reused its port). Returns FLOW_END_MAX when it goes on.
+ */
+static enum flow_end_reason flow_ends_before(const struct flow_table *t, const struct ww_flow *f,
+                                             const struct ww_packet *p)
+{
+    if (p->ts_us > f->first_us && p->ts_us - f->first_us > t->lifetime_us) {
+        return FLOW_END_LIFETIME;
+    }
+    if (f->tcp_state == FLOW_TCP_CLOSED && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+        f->key.proto == IPPROTO_NUM_TCP) {
+        return FLOW_END_REUSED;
+    }
+    return FLOW_END_MAX;
+}
+
 void flow_table_prepare(const struct flow_table *t, const struct ww_packet *p,
                         struct flow_lookup *lk)
 {
@@ -670,10 +688,13 @@ struct ww_flow *flow_table_packet_prepared(struct flow_table *t, const struct ww
         return NULL;
     }
     i = table_lookup(t, &lk->key, lk->hash);
-    if (i != 0 && p->ts_us > t->flows[i].first_us &&
-        p->ts_us - t->flows[i].first_us > t->lifetime_us) {
-        flow_end(t, i, FLOW_END_LIFETIME);
-        i = 0;
+    if (i != 0) {
+        enum flow_end_reason why = flow_ends_before(t, &t->flows[i], p);
+
+        if (why != FLOW_END_MAX) {
+            flow_end(t, i, why);
+            i = 0;
+        }
     }
     if (i == 0) {
         i = flow_create(t, p, &lk->key, lk->hash, lk->swapped);
@@ -705,9 +726,9 @@ const char *flow_tcp_state_name(enum flow_tcp_state st)
 
 const char *flow_end_reason_name(enum flow_end_reason why)
 {
-    static const char *const names[] = {"timeout", "evicted", "lifetime", "shutdown"};
+    static const char *const names[] = {"timeout", "evicted", "lifetime", "shutdown", "reused"};
 
-    return why <= FLOW_END_SHUTDOWN ? names[why] : "unknown";
+    return why < FLOW_END_MAX ? names[why] : "unknown";
 }
 
 /*

@@ -55,6 +55,8 @@ enum flow_end_reason {
     FLOW_END_EVICTED,     /* the table was full and this was the oldest idle */
     FLOW_END_LIFETIME,    /* busy longer than the lifetime limit */
     FLOW_END_SHUTDOWN,    /* input ended */
+    FLOW_END_REUSED,      /* a new connection (SYN) came on the 5-tuple of a closed one */
+    FLOW_END_MAX
 };
 
 /* Timeout classes: a flow's state picks its idle timeout. */
@@ -113,7 +115,7 @@ struct flow_config {
 
 struct flow_stats {
     uint64_t created;
-    uint64_t ended[FLOW_END_SHUTDOWN + 1];
+    uint64_t ended[FLOW_END_MAX];
     uint64_t active;
     uint64_t active_peak;
     uint64_t untracked_fragments; /* later fragments: no ports to key on */

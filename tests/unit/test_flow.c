@@ -449,6 +449,41 @@ static void test_tcp_midstream(void **state)
     table_free(t);
 }
 
+/* A SYN on the 5-tuple of a closed connection starts a new flow. */
+static void test_tcp_port_reuse(void **state)
+{
+    struct flow_table *t = table_new(SMALL_MEMCAP);
+    struct ww_flow *f;
+    uint64_t first_id;
+    int dir;
+
+    (void)state;
+    f = tcp(t, 1, TCP_SYN, T0, 0, &dir);
+    first_id = f->id;
+    tcp(t, 0, TCP_SYN | TCP_ACK, T0 + 1, 0, &dir);
+    tcp(t, 1, TCP_ACK, T0 + 2, 0, &dir);
+    tcp(t, 1, TCP_FIN | TCP_ACK, T0 + 3, 0, &dir);
+    f = tcp(t, 0, TCP_FIN | TCP_ACK, T0 + 4, 0, &dir);
+    assert_int_equal(f->tcp_state, FLOW_TCP_CLOSED);
+    /* The last ACK of the old connection still belongs to it. */
+    f = tcp(t, 1, TCP_ACK, T0 + 5, 0, &dir);
+    assert_int_equal(f->id, first_id);
+    assert_int_equal(ends.n, 0);
+
+    f = tcp(t, 1, TCP_SYN, T0 + 2 * US, 0, &dir);
+    assert_int_equal(ends.n, 1);
+    assert_int_equal(ends.why[0], FLOW_END_REUSED);
+    assert_int_equal(ends.flow[0].id, first_id);
+    assert_int_equal(ends.flow[0].dir[FLOW_TOSERVER].pkts, 4);
+    assert_int_not_equal(f->id, first_id);
+    assert_int_equal(f->tcp_state, FLOW_TCP_SYN_SENT);
+    assert_int_equal(dir, FLOW_TOSERVER);
+    assert_int_equal(flow_table_stats(t)->ended[FLOW_END_REUSED], 1);
+    assert_string_equal(flow_end_reason_name(FLOW_END_REUSED), "reused");
+    flow_table_flush(t);
+    table_free(t);
+}
+
 /* --- key ------------------------------------------------------------------ */
 
 static void test_vlan_in_key(void **state)
@@ -1111,6 +1146,7 @@ int main(void)
         T(test_tcp_states_fin),
         T(test_tcp_rst),
         T(test_tcp_midstream),
+        T(test_tcp_port_reuse),
         T(test_vlan_in_key),
         T(test_timeouts_default),
         T(test_timeouts_configured),
