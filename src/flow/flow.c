@@ -99,7 +99,8 @@ static void hash_seed_init(struct flow_table *t)
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn on_end, void *ctx)
 {
     struct flow_table *t;
-    size_t per_flow = sizeof(struct ww_flow) + 2 * sizeof(uint32_t);
+    /* A flow and its share of the hash, which may reach four buckets a flow. */
+    size_t per_flow = sizeof(struct ww_flow) + 4 * sizeof(uint32_t);
 
     if (cfg->memcap < FLOW_MEMCAP_MIN) {
         return NULL;

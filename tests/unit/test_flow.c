@@ -90,31 +90,10 @@ static void spec_from(struct pkt_spec *s, const struct tuple *tu)
     s->dport = tu->dport;
 }
 
-/*
- * pkt_build with NULL option and extension pointers made non-NULL: it
- * memcpy()s them even at length 0, which UBSan rejects.
- */
-static size_t pkt_build_safe(const struct pkt_spec *spec, uint8_t *out, size_t cap)
-{
-    static const uint8_t none[1];
-    struct pkt_spec s = *spec;
-
-    if (s.tcp_opts == NULL) {
-        s.tcp_opts = none;
-    }
-    if (s.ip_opts == NULL) {
-        s.ip_opts = none;
-    }
-    if (s.ext == NULL) {
-        s.ext = none;
-    }
-    return pkt_build(&s, out, cap);
-}
-
 /* Builds, decodes and returns the packet; wirelen = frame length + extra. */
 static const struct ww_packet *make(const struct pkt_spec *s, uint64_t ts, uint32_t extra)
 {
-    size_t n = pkt_build_safe(s, frame, sizeof(frame));
+    size_t n = pkt_build(s, frame, sizeof(frame));
 
     assert_true(n > 0);
     memset(&pk, 0, sizeof(pk));

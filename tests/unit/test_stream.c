@@ -105,27 +105,6 @@ static struct flow_table *table(void)
 static uint64_t now_us;
 
 /*
- * pkt_build with NULL option and extension pointers made non-NULL: it
- * memcpy()s them even at length 0, which UBSan rejects.
- */
-static size_t pkt_build_safe(const struct pkt_spec *spec, uint8_t *out, size_t cap)
-{
-    static const uint8_t none[1];
-    struct pkt_spec s = *spec;
-
-    if (s.tcp_opts == NULL) {
-        s.tcp_opts = none;
-    }
-    if (s.ip_opts == NULL) {
-        s.ip_opts = none;
-    }
-    if (s.ext == NULL) {
-        s.ext = none;
-    }
-    return pkt_build(&s, out, cap);
-}
-
-/*
  * Sends one segment. to_server: from 10.0.0.1:40000 to 10.0.0.2:80, else
  * back. data NULL means "the pattern bytes at these stream offsets".
  */
@@ -148,7 +127,7 @@ static void seg(struct flow_table *t, int to_server, uint32_t seq, uint32_t ack,
     s.tcp_flags = flags;
     s.payload = data;
     s.payload_len = len;
-    n = pkt_build_safe(&s, frame, sizeof(frame));
+    n = pkt_build(&s, frame, sizeof(frame));
     assert_true(n > 0);
     memset(&pk, 0, sizeof(pk));
     pk.ts_us = now_us;
