@@ -4,7 +4,7 @@
 
 CC      ?= cc
 FUZZCC  ?= clang
-PKGS    := libpcap jansson
+PKGS    := libpcap jansson sqlite3
 WERROR  ?= -Werror
 OPT     ?= -O2
 STD     := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L

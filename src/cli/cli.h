@@ -13,6 +13,13 @@
 #define WW_VERSION "0.1.0"
 
 int cli_analyze(int argc, char **argv);
+int cli_keystroke(int argc, char **argv);
+
+/* `keystroke eval` (src/cli/keystroke_eval.c). */
+int cli_keystroke_eval(int argc, char **argv);
+/* `keystroke enroll` and `keystroke verify` (src/cli/keystroke_live.c). */
+int cli_keystroke_enroll(int argc, char **argv);
+int cli_keystroke_verify(int argc, char **argv);
 
 /* What a run of analyze did, for the summary. */
 struct analyze_result;

@@ -17,6 +17,8 @@ static void usage(FILE *out)
           "commands:\n"
           "  analyze CAPTURE...   read pcap/pcapng files as one timeline; write\n"
           "                       eve.json and print a summary\n"
+          "  keystroke eval|enroll|verify\n"
+          "                       continuous authentication by typing rhythm\n"
           "  version              print the version and the libraries in use\n"
           "  help                 print this help\n"
           "\n"
@@ -42,6 +44,9 @@ int main(int argc, char **argv)
     cmd = argv[1];
     if (strcmp(cmd, "analyze") == 0) {
         return cli_analyze(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "keystroke") == 0) {
+        return cli_keystroke(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         return cmd_version();

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* store: wardwatch's SQLite database, with a schema version and migrations. */
+#ifndef WW_STORE_STORE_H
+#define WW_STORE_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#define STORE_ERROR_LEN 512
+
+struct ww_store;
+
+/*
+ * Opens (creating if need be) the database at path in WAL mode, with
+ * foreign keys on and a busy timeout, and brings its schema up to the
+ * version this build knows, one migration at a time, each in a
+ * transaction. A database from a newer wardwatch is refused. Returns 0 and
+ * sets *out, or -1 with a message for the user in err (STORE_ERROR_LEN
+ * bytes). Close with store_close.
+ */
+int store_open(const char *path, struct ww_store **out, char *err);
+void store_close(struct ww_store *s);
+
+/* The connection, for modules' own prepared statements. */
+sqlite3 *store_db(struct ww_store *s);
+
+/* The schema version in the file (PRAGMA user_version). */
+int store_schema_version(struct ww_store *s);
+/* The newest schema version this build knows. */
+int store_schema_latest(void);
+
+/* Transactions, for batching writes. Each returns 0 or -1 (message in err). */
+int store_begin(struct ww_store *s, char *err);
+int store_commit(struct ww_store *s, char *err);
+void store_rollback(struct ww_store *s);
+
+/*
+ * Schema, version 1:
+ *
+ *   keystroke_profiles(user TEXT PRIMARY KEY, model TEXT NOT NULL,
+ *                      n_samples INTEGER NOT NULL, updated TEXT NOT NULL)
+ *     model: JSON of timing statistics per key pair (never typed text)
+ *   keystroke_sessions(session TEXT PRIMARY KEY, user TEXT NOT NULL,
+ *                      trust REAL NOT NULL, n_keys INTEGER NOT NULL,
+ *                      alerted INTEGER NOT NULL, updated TEXT NOT NULL)
+ */
+
+#endif
