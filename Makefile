@@ -29,7 +29,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check asan fuzz fuzz-smoke bench demo deps clean lint unit-bins format
+.PHONY: all check asan fuzz fuzz-smoke bench bench-keystroke eval demo deps clean lint \
+        unit-bins format
 
 all: wardwatch
 
@@ -49,6 +50,9 @@ $(B)/wardwatch: $(B)/src/cli/main.o $(B)/libww.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/pcapgen: $(B)/tools/pcapgen.o $(B)/tools/pcapgen_cases.o $(TOOL_OBJ) $(B)/libww.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench-keystroke: $(B)/bench/keystroke_bench.o $(B)/libww.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(TOOL_OBJ) $(B)/libww.a
@@ -87,9 +91,19 @@ fuzz-smoke: fuzz
 
 bench: deps
 	scripts/install-deps --bench
-	$(MAKE) wardwatch $(B)/pcapgen
+	$(MAKE) wardwatch $(B)/pcapgen $(B)/bench-keystroke
 	$(CC) -O2 -o $(B)/pcap-read bench/pcap_read.c $(PKG_LIBS)
 	bench/run --build $(B)
+	$(B)/bench-keystroke
+
+bench-keystroke: $(B)/bench-keystroke
+	$(B)/bench-keystroke
+
+# Keystroke detectors on the shared MEU data set, when it is there.
+EVAL_KEYSTROKE ?= ../shared/data/keystroke-meu-mobile-ksd/meu-timing.csv
+eval: wardwatch
+	@if [ -f $(EVAL_KEYSTROKE) ]; then ./wardwatch keystroke eval $(EVAL_KEYSTROKE); \
+	else echo "eval: $(EVAL_KEYSTROKE) is absent; nothing to evaluate"; fi
 
 demo: deps
 	$(MAKE) wardwatch

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -243,7 +244,11 @@ void jb_double(struct jbuf *jb, const char *key, double v)
         jb_null(jb, key);
         return;
     }
-    n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+    /* The shortest of 15 or 17 digits that reads back as the same number. */
+    n = snprintf(tmp, sizeof(tmp), "%.15g", v);
+    if (strtod(tmp, NULL) != v) {
+        n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+    }
     member(jb, key);
     put(jb, tmp, (size_t)n);
 }
