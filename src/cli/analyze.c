@@ -127,6 +127,40 @@ static int parse_timeout(const char *arg, struct flow_config *flow)
 
 enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT };
 
+/* Takes one of the flow-table options. Returns 0, or -1 having said what is wrong. */
+static int parse_flow_option(int ch, const char *arg, struct flow_config *flow)
+{
+    uint64_t v;
+
+    switch (ch) {
+    case OPT_MEMCAP:
+        if (cli_parse_size(arg, &v) < 0 || v < FLOW_MEMCAP_MIN || v > (64ull << 30)) {
+            fprintf(stderr, "wardwatch analyze: --flow-memcap '%s': give a size "
+                            "from 64K to 64G, such as 256M\n", arg);
+            return -1;
+        }
+        flow->memcap = (size_t)v;
+        return 0;
+    case OPT_LIFETIME:
+        if (cli_parse_u64(arg, 1, 86400 * 7, &v) < 0) {
+            fprintf(stderr, "wardwatch analyze: --flow-lifetime '%s': give seconds "
+                            "from 1 to 604800\n", arg);
+            return -1;
+        }
+        flow->lifetime = (uint32_t)v;
+        return 0;
+    default:
+        if (parse_timeout(arg, flow) < 0) {
+            fprintf(stderr, "wardwatch analyze: --timeout '%s': give CLASS=SECONDS, "
+                            "SECONDS from 1 to %d, CLASS one of tcp-new, "
+                            "tcp-established, tcp-closed, other-new, other-established\n",
+                    arg, FLOW_TIMEOUT_MAX);
+            return -1;
+        }
+        return 0;
+    }
+}
+
 /* Returns 0 to run, 1 when help was printed, -1 on a usage error (reported). */
 static int parse_args(int argc, char **argv, struct analyze_opts *o)
 {
@@ -138,51 +172,25 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {NULL, 0, NULL, 0}};
     int ch;
-    uint64_t v;
 
     o->out_dir = ANALYZE_OUT_DEFAULT;
     flow_config_default(&o->flow);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'o':
+        if (ch == 'o') {
             o->out_dir = optarg;
-            break;
-        case 'q':
+        } else if (ch == 'q') {
             o->quiet = true;
-            break;
-        case OPT_JSON:
+        } else if (ch == OPT_JSON) {
             o->json = true;
-            break;
-        case 'h':
+        } else if (ch == 'h') {
             analyze_usage(stdout);
             return 1;
-        case OPT_MEMCAP:
-            if (cli_parse_size(optarg, &v) < 0 || v < FLOW_MEMCAP_MIN || v > (64ull << 30)) {
-                fprintf(stderr, "wardwatch analyze: --flow-memcap '%s': give a size "
-                                "from 64K to 64G, such as 256M\n", optarg);
+        } else if (ch == OPT_MEMCAP || ch == OPT_LIFETIME || ch == OPT_TIMEOUT) {
+            if (parse_flow_option(ch, optarg, &o->flow) < 0) {
                 return -1;
             }
-            o->flow.memcap = (size_t)v;
-            break;
-        case OPT_LIFETIME:
-            if (cli_parse_u64(optarg, 1, 86400 * 7, &v) < 0) {
-                fprintf(stderr, "wardwatch analyze: --flow-lifetime '%s': give seconds "
-                                "from 1 to 604800\n", optarg);
-                return -1;
-            }
-            o->flow.lifetime = (uint32_t)v;
-            break;
-        case OPT_TIMEOUT:
-            if (parse_timeout(optarg, &o->flow) < 0) {
-                fprintf(stderr, "wardwatch analyze: --timeout '%s': give CLASS=SECONDS, "
-                                "SECONDS from 1 to %d, CLASS one of tcp-new, "
-                                "tcp-established, tcp-closed, other-new, other-established\n",
-                        optarg, FLOW_TIMEOUT_MAX);
-                return -1;
-            }
-            break;
-        default:
+        } else {
             fprintf(stderr, "wardwatch analyze: see 'wardwatch analyze --help'\n");
             return -1;
         }

@@ -40,14 +40,76 @@ static void put_char(struct jbuf *jb, char ch)
 
 static const char hex_digits[] = "0123456789abcdef";
 
-/* Writes bytes known to need no escaping in runs, escaping the rest. */
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629 section 4: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0 if there is
+ * none there.
+ */
+static size_t utf8_sequence_len(const uint8_t *s, size_t left)
+{
+    uint8_t ch = s[0];
+    size_t n = 0;
+
+    if (ch >= 0xc2 && ch <= 0xdf) {
+        n = 2;
+    } else if (ch >= 0xe0 && ch <= 0xef) {
+        n = 3;
+    } else if (ch >= 0xf0 && ch <= 0xf4) {
+        n = 4;
+    }
+    if (n == 0 || n > left) {
+        return 0;
+    }
+    for (size_t k = 1; k < n; k++) {
+        if ((s[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((ch == 0xe0 && s[1] < 0xa0) || (ch == 0xed && s[1] >= 0xa0) ||
+        (ch == 0xf0 && s[1] < 0x90) || (ch == 0xf4 && s[1] >= 0x90)) {
+        return 0;
+    }
+    return n;
+}
+
+static void put_escaped_byte(struct jbuf *jb, uint8_t ch)
+{
+    switch (ch) {
+    case '"':
+        put(jb, "\\\"", 2);
+        break;
+    case '\\':
+        put(jb, "\\\\", 2);
+        break;
+    case '\n':
+        put(jb, "\\n", 2);
+        break;
+    case '\r':
+        put(jb, "\\r", 2);
+        break;
+    case '\t':
+        put(jb, "\\t", 2);
+        break;
+    default: {
+        char esc[6] = {'\\', 'u', '0', '0', hex_digits[ch >> 4], hex_digits[ch & 15]};
+
+        put(jb, esc, sizeof(esc));
+        break;
+    }
+    }
+}
+
+/*
+ * Writes bytes that need no escaping in runs, whole valid UTF-8 sequences
+ * as they are, and everything else escaped.
+ */
 static void put_escaped(struct jbuf *jb, const uint8_t *s, size_t len)
 {
     size_t i = 0;
 
     while (i < len) {
         size_t run = i;
-        uint8_t ch;
+        size_t n;
 
         while (run < len && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\') {
             run++;
@@ -57,62 +119,14 @@ static void put_escaped(struct jbuf *jb, const uint8_t *s, size_t len)
         if (i >= len) {
             break;
         }
-        ch = s[i];
-        if (ch >= 0x80) {
-            size_t n = 0;
-
-            /* Copy a whole valid UTF-8 sequence; escape a stray byte. */
-            if (ch >= 0xc2 && ch <= 0xdf) {
-                n = 2;
-            } else if (ch >= 0xe0 && ch <= 0xef) {
-                n = 3;
-            } else if (ch >= 0xf0 && ch <= 0xf4) {
-                n = 4;
-            }
-            if (n > 0 && i + n <= len) {
-                bool ok = true;
-
-                for (size_t k = 1; k < n; k++) {
-                    ok = ok && (s[i + k] & 0xc0) == 0x80;
-                }
-                /* Reject overlong, surrogate and out-of-range forms. */
-                if (ok && n == 3) {
-                    ok = !(ch == 0xe0 && s[i + 1] < 0xa0) && !(ch == 0xed && s[i + 1] >= 0xa0);
-                }
-                if (ok && n == 4) {
-                    ok = !(ch == 0xf0 && s[i + 1] < 0x90) && !(ch == 0xf4 && s[i + 1] >= 0x90);
-                }
-                if (ok) {
-                    put(jb, (const char *)s + i, n);
-                    i += n;
-                    continue;
-                }
-            }
+        n = s[i] >= 0x80 ? utf8_sequence_len(s + i, len - i) : 0;
+        if (n > 0) {
+            put(jb, (const char *)s + i, n);
+            i += n;
+        } else {
+            put_escaped_byte(jb, s[i]);
+            i++;
         }
-        switch (ch) {
-        case '"':
-            put(jb, "\\\"", 2);
-            break;
-        case '\\':
-            put(jb, "\\\\", 2);
-            break;
-        case '\n':
-            put(jb, "\\n", 2);
-            break;
-        case '\r':
-            put(jb, "\\r", 2);
-            break;
-        case '\t':
-            put(jb, "\\t", 2);
-            break;
-        default: {
-            char esc[6] = {'\\', 'u', '0', '0', hex_digits[ch >> 4], hex_digits[ch & 15]};
-
-            put(jb, esc, sizeof(esc));
-            break;
-        }
-        }
-        i++;
     }
 }
 
