@@ -107,6 +107,7 @@ struct decode_stats {
 #define PKT_HAS_L4 (1u << 5)        /* ports or ICMP type are valid */
 #define PKT_IPV6_EXT (1u << 6)      /* IPv6 extension headers walked */
 #define PKT_ARP (1u << 7)           /* ARP fields are valid */
+#define PKT_APP_PORT (1u << 8)      /* a port some application parser listens on */
 
 /* TCP header flags (RFC 9293 section 3.1). */
 #define TCP_FIN 0x01

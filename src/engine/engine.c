@@ -11,6 +11,7 @@
 
 #include "decode/decode_int.h"
 #include "output/events.h"
+#include "proto/proto.h"
 
 #define US_PER_S 1000000u
 #define ENGINE_BATCH 32          /* packets decoded before their flows are looked up */
@@ -30,6 +31,7 @@ struct engine_batch {
 struct engine {
     struct decode_stats dstats;
     struct flow_table *flows;
+    struct proto_layer *proto;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -62,6 +64,7 @@ static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason
         break;
     }
     events_log_flow(e->eve, f, why);
+    proto_flow_end(e->proto, (struct ww_flow *)f);
 }
 
 struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *eve)
@@ -72,11 +75,13 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
         return NULL;
     }
     e->flows = flow_table_new(&cfg->flow, on_flow_end, e);
+    e->proto = proto_layer_new(eve);
     e->batch.arena = malloc(ENGINE_ARENA_LEN);
-    if (e->flows == NULL || e->batch.arena == NULL) {
+    if (e->flows == NULL || e->proto == NULL || e->batch.arena == NULL) {
         engine_free(e);
         return NULL;
     }
+    flow_table_set_stream_handler(e->flows, proto_stream, e->proto);
     e->eve = eve;
     e->file_names = cfg->file_names;
     return e;
@@ -88,6 +93,7 @@ void engine_free(struct engine *e)
         return;
     }
     flow_table_free(e->flows);
+    proto_layer_free(e->proto);
     free(e->batch.arena);
     free(e);
 }
@@ -132,6 +138,7 @@ static void advance_clock(struct engine *e, uint64_t ts_us)
 static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
                     const struct flow_lookup *lk)
 {
+    struct ww_flow *f;
     int dir;
 
     advance_clock(e, p->ts_us);
@@ -142,8 +149,17 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     if (p->anomaly != DECODE_EV_MAX) {
         report_malformed(e, p, p->anomaly);
     }
-    if (p->family != 0) {
-        flow_table_packet_prepared(e->flows, p, lk, &dir);
+    if (p->family == 0) {
+        return;
+    }
+    f = flow_table_packet_prepared(e->flows, p, lk, &dir);
+    if (f == NULL || f->app_proto == APP_FAILED) {
+        return;
+    }
+    if (!(p->flags & PKT_APP_PORT)) {
+        proto_flow_skip(f); /* no parser listens here: no stream to rebuild */
+    } else if (p->ip_proto == IPPROTO_NUM_UDP && p->payload_len > 0) {
+        proto_datagram(e->proto, f, dir, p->ts_us, p->payload, p->payload_len);
     }
 }
 
@@ -180,6 +196,7 @@ static bool keep_payload(struct engine_batch *b, struct ww_packet *q, bool wante
     q->data = NULL;
     if (!wanted || q->payload_len == 0) {
         q->payload = NULL;
+        q->payload_len = 0;
         return true;
     }
     if (ENGINE_ARENA_LEN - b->arena_used < q->payload_len) {
@@ -226,7 +243,11 @@ void engine_packet(struct engine *e, const struct ww_packet *p)
         flow_table_prepare(e->flows, q, &b->lk[b->n]);
     }
     payload = q->payload;
-    if (keep_payload(b, q, flow_table_wants_payload(e->flows))) {
+    if (b->ev[b->n] == DECODE_EV_MAX &&
+        proto_port_wanted(e->proto, q->ip_proto, q->sport, q->dport)) {
+        q->flags |= PKT_APP_PORT;
+    }
+    if (keep_payload(b, q, (q->flags & PKT_APP_PORT) && flow_table_wants_payload(e->flows))) {
         b->n++;
     } else {
         take_unqueued(e, b->n, p->data, payload);
@@ -265,6 +286,25 @@ static void log_stream_stats(struct jbuf *jb, const struct stream_stats *ss)
     jb_object_close(jb);
 }
 
+/* Suricata's stats.app_layer.flow.<proto>, and our parse problems. */
+static void log_app_stats(struct jbuf *jb, const struct proto_stats *ps)
+{
+    jb_object_open(jb, "app_layer");
+    jb_object_open(jb, "flow");
+    for (int a = APP_FAILED; a < APP_MAX; a++) {
+        jb_u64(jb, proto_name((enum app_proto)a), ps->flows[a]);
+    }
+    jb_object_close(jb);
+    jb_object_open(jb, "malformed");
+    for (int a = APP_FAILED + 1; a < APP_MAX; a++) {
+        jb_u64(jb, proto_name((enum app_proto)a), ps->malformed[a]);
+    }
+    jb_object_close(jb);
+    jb_u64(jb, "gaps", ps->gaps);
+    jb_u64(jb, "overflows", ps->overflows);
+    jb_object_close(jb);
+}
+
 void engine_log_stats(struct engine *e, double wall_s)
 {
     struct jbuf *jb = eve_begin(e->eve, e->now_us, "stats");
@@ -276,6 +316,7 @@ void engine_log_stats(struct engine *e, double wall_s)
     jb_object_close(jb);
     log_flow_stats(jb, flow_table_stats(e->flows));
     log_stream_stats(jb, flow_table_stream_stats(e->flows));
+    log_app_stats(jb, proto_layer_stats(e->proto));
     jb_object_close(jb);
     eve_commit(e->eve);
 }

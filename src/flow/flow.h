@@ -96,6 +96,7 @@ struct ww_flow {
     bool stream_off;              /* application layer wants no stream data */
     uint8_t icmp_type, icmp_code; /* from the first packet, for Community ID */
     struct flow_dir dir[2];       /* FLOW_TOSERVER, FLOW_TOCLIENT */
+    uint8_t app_proto;            /* enum app_proto, set by the application layer */
     /* cold */
     uint32_t lprev, lnext; /* neighbours in its timer wheel slot, 0 = none */
     uint16_t wheel_slot;   /* the slot it is linked in */

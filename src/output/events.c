@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "decode/decode_int.h"
+#include "proto/proto.h"
 
 const char *events_proto_name(uint8_t proto, char *buf, size_t len)
 {
@@ -119,6 +120,9 @@ void events_log_flow(struct eve_writer *w, const struct ww_flow *f, enum flow_en
     jb_ip(jb, "dest_ip", f->key.family, flow_side_addr(f, 1));
     jb_u64(jb, "dest_port", flow_side_port(f, 1));
     jb_str(jb, "proto", events_proto_name(f->key.proto, proto, sizeof(proto)));
+    if (f->app_proto != APP_NONE) {
+        jb_str(jb, "app_proto", proto_name((enum app_proto)f->app_proto));
+    }
     if (f->key.vlan[0] != 0) {
         jb_array_open(jb, "vlan");
         jb_u64(jb, NULL, f->key.vlan[0]);

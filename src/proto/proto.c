@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto: picks a parser for each flow (by port, confirmed by a probe of the
+ * first bytes where the parser has one), keeps the bytes of an incomplete
+ * message per direction, and hands parsers whole runs of in-order bytes.
+ */
+#include "proto/proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/decode_int.h"
+
+extern const struct proto_parser proto_mqtt_parser;
+extern const struct proto_parser proto_hl7_parser;
+extern const struct proto_parser proto_dhcp_parser;
+
+static const struct proto_parser *const parsers[] = {
+    &proto_mqtt_parser,
+    &proto_hl7_parser,
+    &proto_dhcp_parser,
+};
+
+#define N_PARSERS (sizeof(parsers) / sizeof(parsers[0]))
+
+/* Bytes of one direction waiting for the rest of their message. */
+struct proto_buf {
+    uint8_t *data;
+    size_t len, cap;
+};
+
+/* Application state of one flow, hung on ww_flow.app. */
+struct app_flow {
+    const struct proto_parser *parser;
+    struct proto_buf pending[2];
+    bool stopped; /* malformed, gap or overflow: no more parsing */
+    void *state;
+};
+
+#define PORT_BITS 65536
+
+struct proto_layer {
+    struct eve_writer *eve;
+    struct proto_stats stats;
+    uint8_t tcp_ports[PORT_BITS / 8]; /* bit set: a TCP parser listens there */
+    uint8_t udp_ports[PORT_BITS / 8];
+};
+
+struct proto_layer *proto_layer_new(struct eve_writer *eve)
+{
+    struct proto_layer *pl = calloc(1, sizeof(*pl));
+
+    if (pl == NULL) {
+        return NULL;
+    }
+    pl->eve = eve;
+    for (size_t i = 0; i < N_PARSERS; i++) {
+        const struct proto_parser *p = parsers[i];
+        uint8_t *bits;
+
+        bits = p->ip_proto == IPPROTO_NUM_TCP ? pl->tcp_ports : pl->udp_ports;
+        for (int k = 0; k < PROTO_PORTS_MAX && p->ports[k] != 0; k++) {
+            bits[p->ports[k] / 8] |= (uint8_t)(1u << (p->ports[k] % 8));
+        }
+    }
+    return pl;
+}
+
+bool proto_port_wanted(const struct proto_layer *pl, uint8_t ip_proto, uint16_t sport,
+                       uint16_t dport)
+{
+    const uint8_t *bits;
+
+    if (ip_proto == IPPROTO_NUM_TCP) {
+        bits = pl->tcp_ports;
+    } else if (ip_proto == IPPROTO_NUM_UDP) {
+        bits = pl->udp_ports;
+    } else {
+        return false;
+    }
+    return (bits[sport / 8] & (1u << (sport % 8))) || (bits[dport / 8] & (1u << (dport % 8)));
+}
+
+void proto_flow_skip(struct ww_flow *f)
+{
+    f->app_proto = APP_FAILED;
+    f->stream_off = true;
+}
+
+void proto_layer_free(struct proto_layer *pl)
+{
+    free(pl);
+}
+
+const struct proto_stats *proto_layer_stats(const struct proto_layer *pl)
+{
+    return &pl->stats;
+}
+
+const char *proto_name(enum app_proto proto)
+{
+    static const char *const names[APP_MAX] = {"", "failed", "mqtt", "hl7", "dhcp"};
+
+    return proto < APP_MAX ? names[proto] : "";
+}
+
+static bool port_matches(const struct proto_parser *p, const struct ww_flow *f)
+{
+    uint16_t server = flow_side_port(f, 1);
+
+    for (int i = 0; i < PROTO_PORTS_MAX && p->ports[i] != 0; i++) {
+        if (p->ports[i] == server || p->ports[i] == flow_side_port(f, 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The parser for a flow's first payload: a port match its probe accepts. */
+static const struct proto_parser *pick(const struct ww_flow *f, int dir, const uint8_t *data,
+                                       size_t len)
+{
+    for (size_t i = 0; i < N_PARSERS; i++) {
+        const struct proto_parser *p = parsers[i];
+
+        if (p->ip_proto != f->key.proto || !port_matches(p, f)) {
+            continue;
+        }
+        if (p->probe == NULL || p->probe(data, len, dir)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Gives a flow its application state, or marks it failed. Returns NULL then. */
+static struct app_flow *app_attach(struct proto_layer *pl, struct ww_flow *f, int dir,
+                                   const uint8_t *data, size_t len)
+{
+    const struct proto_parser *p = pick(f, dir, data, len);
+    struct app_flow *app;
+
+    if (p == NULL) {
+        pl->stats.flows[APP_FAILED]++; /* on a parser's port, but not its protocol */
+        proto_flow_skip(f);
+        return NULL;
+    }
+    app = calloc(1, sizeof(*app));
+    if (app != NULL && p->state_size > 0) {
+        app->state = calloc(1, p->state_size);
+    }
+    if (app == NULL || (p->state_size > 0 && app->state == NULL)) {
+        free(app);
+        f->stream_off = true;
+        return NULL;
+    }
+    app->parser = p;
+    f->app = app;
+    f->app_proto = (uint8_t)p->proto;
+    pl->stats.flows[p->proto]++;
+    return app;
+}
+
+static void app_stop(struct ww_flow *f, struct app_flow *app)
+{
+    app->stopped = true;
+    f->stream_off = true;
+    for (int d = 0; d < 2; d++) {
+        free(app->pending[d].data);
+        app->pending[d] = (struct proto_buf){0};
+    }
+}
+
+/* Runs the parser over data until it needs more. Returns bytes consumed, or -1 if stopped. */
+static long run_parser(struct proto_layer *pl, struct ww_flow *f, struct app_flow *app,
+                       const struct proto_ctx *ctx, const uint8_t *data, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        int rc = app->parser->parse(ctx, app->state, data + done, len - done);
+
+        if (rc == PROTO_NEED_MORE) {
+            break;
+        }
+        if (rc < 0 || rc == 0) {
+            pl->stats.malformed[app->parser->proto]++;
+            app_stop(f, app);
+            return -1;
+        }
+        done += (size_t)rc;
+    }
+    return (long)done;
+}
+
+/* Gives a direction its buffer, of PROTO_BUF_MAX bytes, once. Returns 0 or -1. */
+static int buf_reserve(struct proto_buf *b)
+{
+    if (b->data == NULL) {
+        b->data = malloc(PROTO_BUF_MAX);
+        if (b->data == NULL) {
+            return -1;
+        }
+        b->cap = PROTO_BUF_MAX;
+    }
+    return 0;
+}
+
+/*
+ * Parses what is buffered followed by data: bytes are parsed in place when
+ * nothing is buffered, and only an incomplete tail is kept for later.
+ */
+static void feed(struct proto_layer *pl, struct ww_flow *f, struct app_flow *app,
+                 const struct proto_ctx *ctx, const uint8_t *data, size_t len)
+{
+    struct proto_buf *b = &app->pending[ctx->dir];
+    bool was_empty = b->len == 0;
+    long used;
+
+    if (was_empty) {
+        used = run_parser(pl, f, app, ctx, data, len);
+        if (used < 0 || (size_t)used == len) {
+            return;
+        }
+        data += used;
+        len -= (size_t)used;
+    }
+    if (b->len + len > PROTO_BUF_MAX || buf_reserve(b) < 0) {
+        pl->stats.overflows++;
+        app_stop(f, app);
+        return;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    if (was_empty) {
+        return; /* the parser has just said this tail is incomplete */
+    }
+    used = run_parser(pl, f, app, ctx, b->data, b->len);
+    if (used > 0) {
+        memmove(b->data, b->data + used, b->len - (size_t)used);
+        b->len -= (size_t)used;
+    }
+}
+
+void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, uint32_t len,
+                  unsigned flags)
+{
+    struct proto_layer *pl = ctx;
+    struct app_flow *app = f->app;
+    struct proto_ctx pc = {pl->eve, f, dir, f->last_us};
+
+    if (flags & STREAM_END) {
+        return;
+    }
+    if (flags & STREAM_GAP) {
+        /* Bytes are missing: a parser cannot know where the next message starts. */
+        if (app != NULL && !app->stopped) {
+            pl->stats.gaps++;
+            app_stop(f, app);
+        }
+        return;
+    }
+    if (app == NULL && f->app_proto == APP_NONE) {
+        app = app_attach(pl, f, dir, data, len);
+    }
+    if (app != NULL && !app->stopped) {
+        feed(pl, f, app, &pc, data, len);
+    }
+}
+
+void proto_datagram(struct proto_layer *pl, struct ww_flow *f, int dir, uint64_t ts_us,
+                    const uint8_t *data, uint32_t len)
+{
+    struct app_flow *app = f->app;
+    struct proto_ctx pc = {pl->eve, f, dir, ts_us};
+
+    if (len == 0 || f->app_proto == APP_FAILED) {
+        return;
+    }
+    if (app == NULL) {
+        app = app_attach(pl, f, dir, data, len);
+    }
+    if (app != NULL && !app->stopped && app->parser->parse(&pc, app->state, data, len) < 0) {
+        pl->stats.malformed[app->parser->proto]++;
+    }
+}
+
+void proto_flow_end(struct proto_layer *pl, struct ww_flow *f)
+{
+    struct app_flow *app = f->app;
+
+    (void)pl;
+    if (app == NULL) {
+        return;
+    }
+    if (app->parser->state_free != NULL) {
+        app->parser->state_free(app->state);
+    }
+    for (int d = 0; d < 2; d++) {
+        free(app->pending[d].data);
+    }
+    free(app->state);
+    free(app);
+    f->app = NULL;
+}
+
+struct jbuf *proto_event_begin(const struct proto_ctx *ctx, const char *type)
+{
+    const struct ww_flow *f = ctx->flow;
+    int src = ctx->dir == FLOW_TOSERVER ? 0 : 1;
+    struct jbuf *jb = eve_begin(ctx->eve, ctx->ts_us, type);
+    char cid[FLOW_COMMUNITY_ID_LEN + 1];
+
+    jb_u64(jb, "flow_id", f->id);
+    jb_ip(jb, "src_ip", f->key.family, flow_side_addr(f, src));
+    jb_u64(jb, "src_port", flow_side_port(f, src));
+    jb_ip(jb, "dest_ip", f->key.family, flow_side_addr(f, !src));
+    jb_u64(jb, "dest_port", flow_side_port(f, !src));
+    jb_str(jb, "proto", f->key.proto == IPPROTO_NUM_TCP ? "TCP" : "UDP");
+    jb_str(jb, "app_proto", proto_name((enum app_proto)f->app_proto));
+    flow_community_id(f, cid);
+    jb_str(jb, "community_id", cid);
+    return jb;
+}
+
+void proto_log_anomaly(const struct proto_ctx *ctx, const char *event, const char *message_type)
+{
+    struct jbuf *jb = proto_event_begin(ctx, "anomaly");
+
+    jb_object_open(jb, "anomaly");
+    jb_str(jb, "type", "applayer");
+    jb_str(jb, "app_proto", proto_name((enum app_proto)ctx->flow->app_proto));
+    jb_str(jb, "event", event);
+    jb_str(jb, "layer", "proto_parser");
+    if (message_type != NULL) {
+        jb_str(jb, "message_type", message_type);
+    }
+    jb_object_close(jb);
+    eve_commit(ctx->eve);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* proto: the application layer: which parser a flow gets, and feeding it bytes. */
+#ifndef WW_PROTO_PROTO_H
+#define WW_PROTO_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow.h"
+#include "output/eve.h"
+
+/* Parsers return bytes consumed (>= 0), or one of these. */
+#define PROTO_NEED_MORE (-1) /* the message is not complete yet: call again with more */
+#define PROTO_MALFORMED (-2) /* not this protocol, or broken: stop parsing the flow */
+
+#define PROTO_BUF_MAX (64u << 10) /* bytes held per direction for an incomplete message */
+#define PROTO_PORTS_MAX 4
+
+enum app_proto {
+    APP_NONE = 0, /* not yet known */
+    APP_FAILED,   /* no parser took it */
+    APP_MQTT,
+    APP_HL7,
+    APP_DHCP,
+    APP_MAX
+};
+
+/* What a parser is handed with each piece of input. */
+struct proto_ctx {
+    struct eve_writer *eve;
+    const struct ww_flow *flow;
+    int dir;        /* FLOW_TOSERVER or FLOW_TOCLIENT */
+    uint64_t ts_us; /* capture time of the data */
+};
+
+/*
+ * A parser. A stream parser (TCP) is handed the bytes of one direction in
+ * order, starting where its last call stopped, and returns how many it
+ * consumed (whole messages), PROTO_NEED_MORE, or PROTO_MALFORMED. A
+ * datagram parser (UDP) is handed one payload at a time. State of
+ * state_size bytes per flow is zeroed before the first call and released
+ * with state_free (may be NULL).
+ */
+struct proto_parser {
+    const char *name; /* as in events: app_proto and the event type */
+    enum app_proto proto;
+    uint8_t ip_proto; /* 6 TCP or 17 UDP */
+    uint16_t ports[PROTO_PORTS_MAX];
+    /* Whether the first bytes of a flow look like this protocol; NULL: ports only. */
+    bool (*probe)(const uint8_t *data, size_t len, int dir);
+    size_t state_size;
+    int (*parse)(const struct proto_ctx *ctx, void *state, const uint8_t *data, size_t len);
+    void (*state_free)(void *state);
+};
+
+struct proto_stats {
+    uint64_t flows[APP_MAX]; /* flows given to each protocol */
+    uint64_t malformed[APP_MAX];
+    uint64_t gaps;           /* flows whose parser stopped at a stream gap */
+    uint64_t overflows;      /* messages longer than PROTO_BUF_MAX */
+};
+
+struct proto_layer;
+
+/* Returns NULL when out of memory. eve is borrowed. */
+struct proto_layer *proto_layer_new(struct eve_writer *eve);
+void proto_layer_free(struct proto_layer *pl);
+
+/* Stream data of a TCP flow (a stream_data_fn; ctx is the proto_layer). */
+void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, uint32_t len,
+                  unsigned flags);
+
+/* The payload of one UDP packet of flow f, sent in direction dir. */
+void proto_datagram(struct proto_layer *pl, struct ww_flow *f, int dir, uint64_t ts_us,
+                    const uint8_t *data, uint32_t len);
+
+/*
+ * Whether some parser listens on one of these ports for this transport
+ * (6 or 17): only such packets need their payload kept.
+ */
+bool proto_port_wanted(const struct proto_layer *pl, uint8_t ip_proto, uint16_t sport,
+                       uint16_t dport);
+
+/* Marks a flow no parser will take, so its stream is not reassembled. */
+void proto_flow_skip(struct ww_flow *f);
+
+/* Releases the application state of a flow that ends. */
+void proto_flow_end(struct proto_layer *pl, struct ww_flow *f);
+
+const struct proto_stats *proto_layer_stats(const struct proto_layer *pl);
+const char *proto_name(enum app_proto proto);
+
+/*
+ * Starts an event of type `type` about ctx's flow, with the fields every
+ * application event carries (flow_id, addresses and ports of the sender of
+ * ctx->dir's data as src, proto, app_proto, community_id). The caller adds
+ * its object and calls eve_commit.
+ */
+struct jbuf *proto_event_begin(const struct proto_ctx *ctx, const char *type);
+
+/*
+ * Writes an `anomaly` event in the shape of Suricata's application-layer
+ * ones (anomaly.type "applayer", layer "proto_parser"): `event` names the
+ * problem, message_type (may be NULL) the message it was found in.
+ */
+void proto_log_anomaly(const struct proto_ctx *ctx, const char *event, const char *message_type);
+
+#endif
