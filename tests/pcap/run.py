@@ -23,18 +23,8 @@ import subprocess
 import sys
 import tempfile
 
-MISSING = object()
-
-
-def get_path(obj, dotted):
-    for part in dotted.split("."):
-        if isinstance(obj, dict) and part in obj:
-            obj = obj[part]
-        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
-            obj = obj[int(part)]
-        else:
-            return MISSING
-    return obj
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from eve import MISSING, get_path, load_events  # noqa: E402
 
 
 def value_ok(actual, want):
@@ -81,17 +71,6 @@ def check(events, spec):
         problems.append("%s: no event has all fields; first differs in %s"
                         % (label, ", ".join(diffs) if diffs else "nothing (no event)"))
     return problems
-
-
-def load_events(path):
-    events = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            try:
-                events.append(json.loads(line))
-            except ValueError as exc:
-                raise ValueError("%s:%d: not JSON: %s" % (path, n, exc))
-    return events
 
 
 def run_case(wardwatch, case_dir):

@@ -36,7 +36,8 @@ KNOWN_DIFFERENCES = {
     "mqtt.publish.skipped_length": "wardwatch reports payload_len instead",
 }
 BOOKKEEPING = {"pcap_cnt", "tx_id", "flow.alerted", "in_iface", "timestamp", "flow_id"}
-MISSING = object()
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from eve import MISSING, get_path, load_events  # noqa: E402
 
 
 def load_yaml_checks(path):
@@ -98,17 +99,6 @@ def parse_scalar(text):
         return text
 
 
-def get_path(obj, dotted):
-    for part in re.findall(r"[^.\[\]]+", dotted):
-        if isinstance(obj, dict) and part in obj:
-            obj = obj[part]
-        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
-            obj = obj[int(part)]
-        else:
-            return MISSING
-    return obj
-
-
 def groups(fields):
     """Fields by their message object: Suricata puts a request and its
     response (connect and connack, publish and puback) in one event where
@@ -146,7 +136,7 @@ def check_case(wardwatch, case):
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([wardwatch, "analyze", "-q", "-o", out] + caps, capture_output=True,
                        timeout=120)
-        events = [json.loads(l) for l in open(os.path.join(out, "eve.json"), encoding="utf-8")]
+        events = load_events(os.path.join(out, "eve.json"))
     ours = {e.get("event_type") for e in events}
     compared = agreed = skipped = 0
     problems = []
