@@ -47,11 +47,11 @@ static void analyze_usage(FILE *out)
             "                          (default %uM); when full, the flow nearest\n"
             "                          its idle timeout is ended early and counted\n"
             "      --flow-lifetime S   end and restart a flow busy longer than S\n"
-            "                          seconds (default %u)\n"
+            "                          seconds (default %d)\n"
             "      --timeout CLASS=S   idle timeout in seconds of capture time (at\n"
-            "                          most %d) for one class: tcp-new (default %u),\n"
-            "                          tcp-established (%u), tcp-closed (%u),\n"
-            "                          other-new (%u), other-established (%u)\n"
+            "                          most %d) for one class: tcp-new (default %d),\n"
+            "                          tcp-established (%d), tcp-closed (%d),\n"
+            "                          other-new (%d), other-established (%d)\n"
             "  -h, --help              print this help\n",
             ANALYZE_OUT_DEFAULT, FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
             FLOW_TIMEOUT_MAX, FLOW_TCP_NEW_TIMEOUT, FLOW_TCP_EST_TIMEOUT, FLOW_TCP_CLOSED_TIMEOUT,

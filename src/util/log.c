@@ -17,6 +17,9 @@ void ww_log_write(enum ww_log_level level, const char *file, int line, const cha
 {
     va_list ap;
 
+    if (level > WW_LOG_DEBUG) {
+        level = WW_LOG_DEBUG;
+    }
     if (level >= WW_LOG_INFO) {
         fprintf(stderr, "wardwatch: %s: %s:%d: ", level_names[level], file, line);
     } else {
