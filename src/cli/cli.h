@@ -21,8 +21,6 @@ int cli_keystroke_eval(int argc, char **argv);
 int cli_keystroke_enroll(int argc, char **argv);
 int cli_keystroke_verify(int argc, char **argv);
 
-/* What a run of analyze did, for the summary. */
-struct analyze_result;
 
 /* Parses "64M", "1G", "4096" into bytes. Returns 0 or -1 if not a size. */
 int cli_parse_size(const char *s, uint64_t *out);

@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "eve_tmp.h"
 #include <jansson.h>
 
 #include "proto/proto.h"
 
 extern const struct proto_parser proto_dhcp_parser;
 
-#define PATH_LEN 512
 #define TS0 1764547200000000ull
 #define MSG_MAX 2048
 #define HDR_LEN 236
@@ -29,8 +30,6 @@ extern const struct proto_parser proto_dhcp_parser;
 #define FILE_AT 108
 #define N_MARKS_MAX 64
 
-static char dir_path[PATH_LEN];
-static char file_path[PATH_LEN + 16];
 
 /* A message being built, with where each option starts and ends. */
 struct msg {
@@ -41,27 +40,6 @@ struct msg {
 };
 
 static const uint8_t mac[6] = {0x00, 0x1b, 0x63, 0x84, 0x45, 0xe6};
-
-static int make_dir(void **state)
-{
-    const char *tmp = getenv("TMPDIR");
-
-    (void)state;
-    snprintf(dir_path, sizeof(dir_path), "%s/ww_test_dhcp.XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(dir_path) == NULL) {
-        return -1;
-    }
-    snprintf(file_path, sizeof(file_path), "%s/eve.json", dir_path);
-    return 0;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    unlink(file_path);
-    rmdir(dir_path);
-    return 0;
-}
 
 /* The fixed header and cookie: op, xid, chaddr; addresses zero. */
 static void msg_init(struct msg *m, uint8_t op, uint32_t xid)

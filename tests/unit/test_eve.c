@@ -12,36 +12,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "eve_tmp.h"
 #include <jansson.h>
 
 #include "output/eve.h"
 
-#define PATH_LEN 512
 #define TS0 1700000000123456ull
 
-static char dir_path[PATH_LEN];
-static char file_path[PATH_LEN + 16];
-
-static int make_dir(void **state)
-{
-    const char *tmp = getenv("TMPDIR");
-
-    (void)state;
-    snprintf(dir_path, sizeof(dir_path), "%s/ww_test_eve.XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(dir_path) == NULL) {
-        return -1;
-    }
-    snprintf(file_path, sizeof(file_path), "%s/eve.json", dir_path);
-    return 0;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    unlink(file_path);
-    rmdir(dir_path);
-    return 0;
-}
 
 /* Reads the whole file into a NUL-terminated heap buffer. */
 static char *slurp(const char *path, size_t *len)
@@ -325,7 +303,7 @@ static void test_empty_and_truncate(void **state)
 
 static void test_open_missing_dir(void **state)
 {
-    char path[PATH_LEN + 32];
+    char path[EVE_TMP_PATH_LEN + 32];
 
     (void)state;
     snprintf(path, sizeof(path), "%s/no/such/dir/eve.json", dir_path);

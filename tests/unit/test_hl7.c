@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "eve_tmp.h"
 #include <jansson.h>
 
 #include "output/eve.h"
@@ -21,12 +23,9 @@
 
 extern const struct proto_parser proto_hl7_parser;
 
-#define PATH_LEN 512
 #define FRAME_MAX (1u << 20)
 #define EVENTS_MAX 16
 
-static char dir_path[PATH_LEN];
-static char file_path[PATH_LEN + 16];
 
 /* An ORU^R01 from a monitor: OBX-18 names the device in two repetitions. */
 static const char oru_msg[] =
@@ -50,27 +49,6 @@ static const char adt_msg[] =
 static const char ack_msg[] = "MSH|^~\\&|EMR|MERCY|GATEWAY|ICU-EAST|20240501120001||ACK^R01^ACK|"
                               "ACK0001|P|2.6\r"
                               "MSA|AA|CTL0001\r";
-
-static int make_dir(void **state)
-{
-    const char *tmp = getenv("TMPDIR");
-
-    (void)state;
-    snprintf(dir_path, sizeof(dir_path), "%s/ww_test_hl7.XXXXXX", tmp != NULL ? tmp : "/tmp");
-    if (mkdtemp(dir_path) == NULL) {
-        return -1;
-    }
-    snprintf(file_path, sizeof(file_path), "%s/eve.json", dir_path);
-    return 0;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    unlink(file_path);
-    rmdir(dir_path);
-    return 0;
-}
 
 /* Wraps msg in MLLP framing at out + *len. Returns the new length. */
 static size_t frame_add(uint8_t *out, size_t len, const char *msg)
