@@ -14,11 +14,22 @@
 extern const struct proto_parser proto_mqtt_parser;
 extern const struct proto_parser proto_hl7_parser;
 extern const struct proto_parser proto_dhcp_parser;
+extern const struct proto_parser proto_dns_udp_parser;
+extern const struct proto_parser proto_dns_tcp_parser;
+extern const struct proto_parser proto_mdns_parser;
+extern const struct proto_parser proto_ssdp_parser;
+extern const struct proto_parser proto_http_parser;
+extern const struct proto_parser proto_tls_parser;
+extern const struct proto_parser proto_dicom_parser;
+extern const struct proto_parser proto_ftp_parser;
+extern const struct proto_parser proto_telnet_parser;
+extern const struct proto_parser proto_ssh_parser;
 
 static const struct proto_parser *const parsers[] = {
-    &proto_mqtt_parser,
-    &proto_hl7_parser,
-    &proto_dhcp_parser,
+    &proto_mqtt_parser,   &proto_hl7_parser,  &proto_dhcp_parser,   &proto_dns_udp_parser,
+    &proto_dns_tcp_parser, &proto_mdns_parser, &proto_ssdp_parser,  &proto_http_parser,
+    &proto_tls_parser,    &proto_dicom_parser, &proto_ftp_parser,   &proto_telnet_parser,
+    &proto_ssh_parser,
 };
 
 #define N_PARSERS (sizeof(parsers) / sizeof(parsers[0]))
@@ -41,6 +52,8 @@ struct app_flow {
 
 struct proto_layer {
     struct eve_writer *eve;
+    proto_evidence_fn evidence;
+    void *evidence_arg;
     struct proto_stats stats;
     uint8_t tcp_ports[PORT_BITS / 8]; /* bit set: a TCP parser listens there */
     uint8_t udp_ports[PORT_BITS / 8];
@@ -92,6 +105,47 @@ void proto_layer_free(struct proto_layer *pl)
     free(pl);
 }
 
+void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void *arg)
+{
+    pl->evidence = fn;
+    pl->evidence_arg = arg;
+}
+
+void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
+                    size_t len)
+{
+    static const uint8_t no_mac[6];
+    const struct proto_layer *pl = ctx->layer;
+    const struct ww_flow *f = ctx->flow;
+    int side; /* 0 the client, 1 the server */
+    const uint8_t *mac;
+    struct proto_evidence ev;
+
+    if (pl == NULL || pl->evidence == NULL || len == 0) {
+        return;
+    }
+    side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
+    mac = side == 0 ? f->client_mac : f->server_mac;
+    ev = (struct proto_evidence){
+        .ts_us = ctx->ts_us,
+        .mac = memcmp(mac, no_mac, 6) != 0 ? mac : NULL,
+        .family = f->key.family,
+        .addr = flow_side_addr(f, side),
+        .kind = kind,
+        .value = value,
+        .value_len = len,
+    };
+    pl->evidence(pl->evidence_arg, &ev);
+}
+
+void proto_evidence_str(const struct proto_ctx *ctx, int who, const char *kind,
+                        const char *value)
+{
+    if (value != NULL) {
+        proto_evidence(ctx, who, kind, value, strlen(value));
+    }
+}
+
 const struct proto_stats *proto_layer_stats(const struct proto_layer *pl)
 {
     return &pl->stats;
@@ -99,7 +153,10 @@ const struct proto_stats *proto_layer_stats(const struct proto_layer *pl)
 
 const char *proto_name(enum app_proto proto)
 {
-    static const char *const names[APP_MAX] = {"", "failed", "mqtt", "hl7", "dhcp"};
+    static const char *const names[APP_MAX] = {
+        "",     "failed", "mqtt", "hl7", "dhcp", "dns",    "mdns",
+        "ssdp", "http",   "tls",  "dicom", "ftp", "telnet", "ssh",
+    };
 
     return proto < APP_MAX ? names[proto] : "";
 }
@@ -247,7 +304,7 @@ void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, ui
 {
     struct proto_layer *pl = ctx;
     struct app_flow *app = f->app;
-    struct proto_ctx pc = {pl->eve, f, dir, f->last_us};
+    struct proto_ctx pc = {pl->eve, f, dir, f->last_us, pl};
 
     if (flags & STREAM_END) {
         return;
@@ -272,7 +329,7 @@ void proto_datagram(struct proto_layer *pl, struct ww_flow *f, int dir, uint64_t
                     const uint8_t *data, uint32_t len)
 {
     struct app_flow *app = f->app;
-    struct proto_ctx pc = {pl->eve, f, dir, ts_us};
+    struct proto_ctx pc = {pl->eve, f, dir, ts_us, pl};
 
     if (len == 0 || f->app_proto == APP_FAILED) {
         return;

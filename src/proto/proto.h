@@ -23,8 +23,19 @@ enum app_proto {
     APP_MQTT,
     APP_HL7,
     APP_DHCP,
+    APP_DNS,
+    APP_MDNS,
+    APP_SSDP,
+    APP_HTTP,
+    APP_TLS,
+    APP_DICOM,
+    APP_FTP,
+    APP_TELNET,
+    APP_SSH,
     APP_MAX
 };
+
+struct proto_layer;
 
 /* What a parser is handed with each piece of input. */
 struct proto_ctx {
@@ -32,7 +43,30 @@ struct proto_ctx {
     const struct ww_flow *flow;
     int dir;        /* FLOW_TOSERVER or FLOW_TOCLIENT */
     uint64_t ts_us; /* capture time of the data */
+    const struct proto_layer *layer; /* where evidence goes; NULL: nowhere */
 };
+
+/*
+ * Identity evidence: something a parser learned about one end of a flow
+ * (a DHCP hostname, an HTTP User-Agent, a DICOM AE title), handed on to
+ * whoever listens (the inventory). kind names it as events do, e.g.
+ * "dhcp.hostname"; value is bytes, not NUL-terminated. The pointers are
+ * valid only during the call.
+ */
+struct proto_evidence {
+    uint64_t ts_us;
+    const uint8_t *mac; /* the device's Ethernet address, or NULL when unknown */
+    uint8_t family;     /* 4 or 6 */
+    const uint8_t *addr;
+    const char *kind;
+    const char *value;
+    size_t value_len;
+};
+
+typedef void (*proto_evidence_fn)(void *arg, const struct proto_evidence *ev);
+
+#define PROTO_SENDER 0   /* the end that sent ctx->dir's data */
+#define PROTO_RECEIVER 1 /* the end it was sent to */
 
 /*
  * A parser. A stream parser (TCP) is handed the bytes of one direction in
@@ -61,11 +95,24 @@ struct proto_stats {
     uint64_t overflows;      /* messages longer than PROTO_BUF_MAX */
 };
 
-struct proto_layer;
-
 /* Returns NULL when out of memory. eve is borrowed. */
 struct proto_layer *proto_layer_new(struct eve_writer *eve);
 void proto_layer_free(struct proto_layer *pl);
+
+/* Sends every piece of identity evidence the parsers find to fn(arg, ...). */
+void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void *arg);
+
+/*
+ * Reports evidence about one end of ctx's flow: who is PROTO_SENDER or
+ * PROTO_RECEIVER. A value of len 0 is ignored. Does nothing when ctx has
+ * no layer or the layer no listener.
+ */
+void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
+                    size_t len);
+
+/* The same, for a NUL-terminated value. */
+void proto_evidence_str(const struct proto_ctx *ctx, int who, const char *kind,
+                        const char *value);
 
 /* Stream data of a TCP flow (a stream_data_fn; ctx is the proto_layer). */
 void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, uint32_t len,

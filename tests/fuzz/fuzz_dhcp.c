@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(copy, data, size);
     }
     ctx = (struct proto_ctx){eve, &flow, size > 0 && (data[0] & 1) ? FLOW_TOCLIENT : FLOW_TOSERVER,
-                             1764547200000000ull};
+                             1764547200000000ull, NULL};
     (void)proto_dhcp_parser.probe(copy, size, ctx.dir);
     rc = proto_dhcp_parser.parse(&ctx, NULL, copy, size);
     if (rc != PROTO_MALFORMED && rc != (int)size) {

@@ -44,7 +44,7 @@ static int feed(const struct proto_ctx *ctx, void *st, const uint8_t *data, size
 static uint64_t run(struct eve_writer *w, const uint8_t *data, size_t len, size_t cut, int *rc)
 {
     struct ww_flow flow;
-    struct proto_ctx ctx = {w, &flow, FLOW_TOSERVER, 1700000000000000ull};
+    struct proto_ctx ctx = {w, &flow, FLOW_TOSERVER, 1700000000000000ull, NULL};
     void *st = calloc(1, proto_hl7_parser.state_size);
     uint64_t before = eve_writer_stats(w)->events;
 

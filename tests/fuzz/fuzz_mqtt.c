@@ -21,7 +21,7 @@ static struct eve_writer *eve;
 /* The parser alone over the whole input, as one direction's stream. */
 static void fuzz_whole(const struct ww_flow *f, const uint8_t *data, size_t size)
 {
-    struct proto_ctx ctx = {eve, f, FLOW_TOSERVER, 1000000};
+    struct proto_ctx ctx = {eve, f, FLOW_TOSERVER, 1000000, NULL};
     void *state = calloc(1, proto_mqtt_parser.state_size);
     size_t done = 0;
 

@@ -22,7 +22,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-PROTOCOLS = ["mqtt", "dhcp", "hl7"]
+PROTOCOLS = ["mqtt", "dhcp", "hl7", "dns", "tls", "ftp", "ssh", "http", "telnet"]
 # Never written by design: secrets, payloads and free-form user data that may
 # carry patient data (see README, privacy).
 WITHHELD = re.compile(r"(^|\.)(password|message|authentication_data|correlation_data)$|"
@@ -167,7 +167,10 @@ def main():
     ap.add_argument("--wardwatch", default=os.path.join(ROOT, "wardwatch"))
     ap.add_argument("--data", default=os.environ.get(
         "WW_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data")))
+    ap.add_argument("--only", action="append", default=[],
+                    help="check only cases whose name starts with this (repeatable)")
     args = ap.parse_args()
+    wanted = args.only or PROTOCOLS
     base = os.path.join(args.data, "suricata-verify")
     if not os.path.isdir(base):
         print("skip suricata-verify: %s is absent" % base)
@@ -178,7 +181,7 @@ def main():
         name = os.path.basename(case)
         if not os.path.exists(os.path.join(case, "test.yaml")):
             continue
-        if not any(name.startswith(p) for p in PROTOCOLS):
+        if not any(name.startswith(p) for p in wanted):
             continue
         compared, agreed, skipped, problems, _ = check_case(args.wardwatch, case)
         if compared == 0:

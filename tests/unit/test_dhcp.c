@@ -110,7 +110,7 @@ static json_t *run(const uint8_t *data, size_t len, int *rc)
     flow.key.family = 4;
     flow.key.proto = 17;
     flow.app_proto = APP_DHCP;
-    ctx = (struct proto_ctx){eve_open(file_path), &flow, FLOW_TOSERVER, TS0};
+    ctx = (struct proto_ctx){eve_open(file_path), &flow, FLOW_TOSERVER, TS0, NULL};
     assert_non_null(ctx.eve);
     *rc = proto_dhcp_parser.parse(&ctx, NULL, copy, len);
     assert_int_equal(eve_close(ctx.eve), 0);

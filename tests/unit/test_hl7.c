@@ -94,7 +94,7 @@ static struct run *run_new(void)
  */
 static int run_feed(struct run *r, int dir, const uint8_t *data, size_t len)
 {
-    struct proto_ctx ctx = {r->eve, &r->flow, dir, 1700000000000000ull};
+    struct proto_ctx ctx = {r->eve, &r->flow, dir, 1700000000000000ull, NULL};
     uint8_t *buf = r->pending[dir];
     size_t n = r->n_pending[dir], done = 0;
 
@@ -361,7 +361,7 @@ static void test_multiple_in_one(void **state)
 {
     static uint8_t buf[FRAME_MAX];
     struct run *r = run_new();
-    struct proto_ctx ctx = {r->eve, &r->flow, FLOW_TOSERVER, 1};
+    struct proto_ctx ctx = {r->eve, &r->flow, FLOW_TOSERVER, 1, NULL};
     size_t one = frame_add(buf, 0, ack_msg);
     size_t len = frame_add(buf, frame_add(buf, one, adt_msg), oru_msg);
     json_t *ev[EVENTS_MAX];

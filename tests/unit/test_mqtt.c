@@ -134,7 +134,7 @@ static void drive_open(struct drive *d)
 /* Hands the parser len more bytes of direction dir. */
 static void drive_feed(struct drive *d, int dir, const uint8_t *data, size_t len)
 {
-    struct proto_ctx ctx = {d->eve, &d->flow, dir, 1700000000000000ull};
+    struct proto_ctx ctx = {d->eve, &d->flow, dir, 1700000000000000ull, NULL};
     size_t done = 0;
 
     if (d->stopped) {
@@ -492,7 +492,7 @@ static void test_need_more(void **state)
     static const uint8_t partial[][3] = {{0x30}, {0x30, 0x80}, {0x10, 27, 0}};
     static const size_t lens[] = {1, 2, 3};
     struct ww_flow f;
-    struct proto_ctx ctx = {NULL, &f, 0, 0};
+    struct proto_ctx ctx = {NULL, &f, 0, 0, NULL};
     uint8_t st[64] = {0};
 
     (void)state;
