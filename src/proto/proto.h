@@ -15,7 +15,7 @@
 #define PROTO_MALFORMED (-2) /* not this protocol, or broken: stop parsing the flow */
 
 #define PROTO_BUF_MAX (64u << 10) /* bytes held per direction for an incomplete message */
-#define PROTO_PORTS_MAX 4
+#define PROTO_PORTS_MAX 12
 
 enum app_proto {
     APP_NONE = 0, /* not yet known */
