@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "inventory/inventory.h"
+#include "store/devices.h"
 
 #define ANALYZE_OUT_DEFAULT "wardwatch-out"
 #define PATH_LEN_MAX 4096
@@ -23,6 +25,8 @@ struct analyze_opts {
     bool json;
     bool quiet;
     struct flow_config flow;
+    const char *rules_file; /* the user's own rules, after the shipped ones */
+    const char *ieee_dir;
     const char *const *files;
     int n_files;
 };
@@ -33,13 +37,17 @@ static void analyze_usage(FILE *out)
             "usage: wardwatch analyze [options] CAPTURE...\n"
             "\n"
             "Reads pcap and pcapng files as one timeline in time order, tracks\n"
-            "every flow, writes events to DIR/eve.json and prints a summary.\n"
+            "every flow, names every device, writes events to DIR/eve.json and\n"
+            "the device inventory to DIR/wardwatch.db, and prints a summary.\n"
             "A file that is missing, truncated or not a capture is reported by\n"
             "name and the others are still analyzed (exit status 1).\n"
             "\n"
             "options:\n"
-            "  -o, --output DIR        write eve.json into DIR (default ./%s);\n"
-            "                          DIR is created if missing\n"
+            "  -o, --output DIR        write eve.json and wardwatch.db into DIR\n"
+            "                          (default ./%s); DIR is created if missing\n"
+            "      --rules FILE        device classification rules of your own, read\n"
+            "                          after the shipped data/device-rules.conf\n"
+            "      --ieee-data DIR     MAC vendor registries (default %s)\n"
             "      --json              print the summary as one JSON document\n"
             "  -q, --quiet             no progress bar (it is shown only when\n"
             "                          stderr is a terminal)\n"
@@ -53,7 +61,7 @@ static void analyze_usage(FILE *out)
             "                          tcp-established (%d), tcp-closed (%d),\n"
             "                          other-new (%d), other-established (%d)\n"
             "  -h, --help              print this help\n",
-            ANALYZE_OUT_DEFAULT, FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
+            ANALYZE_OUT_DEFAULT, OUI_DIR_DEFAULT, FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
             FLOW_TIMEOUT_MAX, FLOW_TCP_NEW_TIMEOUT, FLOW_TCP_EST_TIMEOUT, FLOW_TCP_CLOSED_TIMEOUT,
             FLOW_OTHER_NEW_TIMEOUT, FLOW_OTHER_EST_TIMEOUT);
 }
@@ -125,7 +133,7 @@ static int parse_timeout(const char *arg, struct flow_config *flow)
     return -1;
 }
 
-enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT };
+enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT, OPT_RULES, OPT_IEEE };
 
 /* Takes one of the flow-table options. Returns 0, or -1 having said what is wrong. */
 static int parse_flow_option(int ch, const char *arg, struct flow_config *flow)
@@ -170,10 +178,13 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         {"flow-memcap", required_argument, NULL, OPT_MEMCAP},
         {"flow-lifetime", required_argument, NULL, OPT_LIFETIME},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"rules", required_argument, NULL, OPT_RULES},
+        {"ieee-data", required_argument, NULL, OPT_IEEE},
         {NULL, 0, NULL, 0}};
     int ch;
 
     o->out_dir = ANALYZE_OUT_DEFAULT;
+    o->ieee_dir = OUI_DIR_DEFAULT;
     flow_config_default(&o->flow);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
@@ -183,6 +194,10 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
             o->quiet = true;
         } else if (ch == OPT_JSON) {
             o->json = true;
+        } else if (ch == OPT_RULES) {
+            o->rules_file = optarg;
+        } else if (ch == OPT_IEEE) {
+            o->ieee_dir = optarg;
         } else if (ch == 'h') {
             analyze_usage(stdout);
             return 1;
@@ -258,7 +273,80 @@ struct run_state {
     struct capture_set *cs;
     struct engine *engine;
     struct eve_writer *eve;
+    struct rules rules;
+    struct oui_table *oui;
+    struct inventory *inventory;
 };
+
+/* Reads the shipped rules and the user's. Returns 0, or -1 having said why. */
+static int load_rules(const struct analyze_opts *o, struct rules *r)
+{
+    char path[PATH_LEN_MAX], err[RULES_ERROR_LEN];
+
+    if (rules_find_data(RULES_FILE_DEFAULT, path, sizeof(path)) < 0) {
+        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
+                        "directory holding it\n", RULES_FILE_DEFAULT);
+        return -1;
+    }
+    if (rules_load(r, path, err) < 0 || (o->rules_file != NULL &&
+                                         rules_load(r, o->rules_file, err) < 0)) {
+        fprintf(stderr, "wardwatch analyze: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Rules, vendor names and the inventory. Returns 0, or -1 having said why. */
+static int open_inventory(const struct analyze_opts *o, struct run_state *rs)
+{
+    char err[OUI_ERROR_LEN];
+    struct inv_config ic;
+
+    if (load_rules(o, &rs->rules) < 0) {
+        return -1;
+    }
+    rs->oui = oui_load(o->ieee_dir, err);
+    if (rs->oui == NULL) {
+        fprintf(stderr, "wardwatch analyze: warning: no vendor names from MAC addresses: %s\n",
+                err);
+    }
+    ic = (struct inv_config){&rs->rules, rs->oui, rs->eve};
+    rs->inventory = inventory_new(&ic);
+    if (rs->inventory == NULL) {
+        fprintf(stderr, "wardwatch analyze: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void close_inventory(struct run_state *rs)
+{
+    inventory_free(rs->inventory);
+    oui_free(rs->oui);
+    rules_free(&rs->rules);
+}
+
+/* Writes the inventory to DIR/wardwatch.db. Returns 0, or -1 having said why. */
+static int save_inventory(const struct analyze_opts *o, struct run_state *rs)
+{
+    char path[PATH_LEN_MAX], err[STORE_ERROR_LEN];
+    struct ww_store *st;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/wardwatch.db", o->out_dir);
+    if (store_open(path, &st, err) < 0) {
+        fprintf(stderr, "wardwatch analyze: %s\n", err);
+        return -1;
+    }
+    rc = store_save_devices(st, rs->inventory, err);
+    store_close(st);
+    if (rc < 0) {
+        fprintf(stderr, "wardwatch analyze: %s: %s\n", path, err);
+        return -1;
+    }
+    inventory_mark_saved(rs->inventory);
+    return 0;
+}
 
 static void read_all(struct run_state *rs, bool progress)
 {
@@ -302,6 +390,9 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     struct rusage ru;
     int rc;
 
+    if (save_inventory(o, rs) < 0) {
+        return WW_EXIT_INTERNAL;
+    }
     r.wall_s = now_s() - t0;
     engine_log_stats(rs->engine, r.wall_s);
     r.eve = *eve_writer_stats(rs->eve);
@@ -315,6 +406,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.peak_rss = (uint64_t)ru.ru_maxrss * 1024;
     r.captures = rs->cs;
     r.engine = rs->engine;
+    r.inventory = rs->inventory;
     r.eve_path = eve_path;
     report_failed_files(rs->cs, &r.n_failed);
     if (o->json) {
@@ -344,8 +436,13 @@ static int run(struct analyze_opts *o)
         fprintf(stderr, "wardwatch analyze: cannot write %s: %s\n", eve_path, strerror(errno));
         return WW_EXIT_INPUT;
     }
+    if (open_inventory(o, &rs) < 0) {
+        rc = WW_EXIT_INPUT;
+        goto out;
+    }
     ec.flow = o->flow;
     ec.file_names = o->files;
+    ec.inventory = rs.inventory;
     rs.cs = capture_open(o->files, o->n_files);
     rs.engine = engine_new(&ec, rs.eve);
     if (rs.cs == NULL || rs.engine == NULL) {
@@ -358,6 +455,7 @@ static int run(struct analyze_opts *o)
 out:
     eve_close(rs.eve);
     engine_free(rs.engine);
+    close_inventory(&rs);
     capture_close(rs.cs);
     return rc;
 }

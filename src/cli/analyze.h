@@ -8,11 +8,13 @@
 
 #include "capture/capture.h"
 #include "engine/engine.h"
+#include "inventory/inventory.h"
 #include "output/eve.h"
 
 struct analyze_result {
     const struct capture_set *captures;
     const struct engine *engine;
+    const struct inventory *inventory;
     struct eve_stats eve;
     const char *eve_path;
     double wall_s;         /* seconds the run took */

@@ -16,7 +16,8 @@ static void usage(FILE *out)
           "\n"
           "commands:\n"
           "  analyze CAPTURE...   read pcap/pcapng files as one timeline; write\n"
-          "                       eve.json and print a summary\n"
+          "                       eve.json and wardwatch.db and print a summary\n"
+          "  devices --db FILE    list the device inventory a run stored\n"
           "  keystroke eval|enroll|verify\n"
           "                       continuous authentication by typing rhythm\n"
           "  version              print the version and the libraries in use\n"
@@ -44,6 +45,9 @@ int main(int argc, char **argv)
     cmd = argv[1];
     if (strcmp(cmd, "analyze") == 0) {
         return cli_analyze(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "devices") == 0) {
+        return cli_devices(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "keystroke") == 0) {
         return cli_keystroke(argc - 1, argv + 1);

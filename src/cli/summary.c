@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* summary: what `wardwatch analyze` prints at the end, as text or JSON. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/analyze.h"
@@ -102,6 +103,88 @@ static void print_flows(FILE *out, const struct analyze_result *r)
             grouped(fs->ended[FLOW_END_LIFETIME], b[3], sizeof(b[3])));
 }
 
+/* Devices per class (by index, the last slot for unknown), most first. */
+struct class_count {
+    const char *name;
+    enum criticality crit;
+    size_t n;
+};
+
+static int class_count_cmp(const void *a, const void *b)
+{
+    const struct class_count *x = a, *y = b;
+
+    if (x->n != y->n) {
+        return x->n < y->n ? 1 : -1;
+    }
+    return strcmp(x->name, y->name);
+}
+
+/* Fills counts (n_classes + 1 slots); returns the number of slots in use. */
+static size_t count_classes(const struct inventory *inv, struct class_count *counts)
+{
+    const struct rules *r = inventory_rules(inv);
+    size_t n_cls = r->n_classes, used = 0;
+
+    for (size_t c = 0; c <= n_cls; c++) {
+        counts[c] = (struct class_count){c < n_cls ? r->classes[c].name : "unknown",
+                                         c < n_cls ? r->classes[c].criticality : CRIT_LOW, 0};
+    }
+    for (size_t i = 0; i < inventory_count(inv); i++) {
+        const struct inv_device *d = inventory_device(inv, i);
+
+        counts[d->class_idx >= 0 ? (size_t)d->class_idx : n_cls].n++;
+    }
+    qsort(counts, n_cls + 1, sizeof(*counts), class_count_cmp);
+    while (used <= n_cls && counts[used].n > 0) {
+        used++;
+    }
+    return used;
+}
+
+static void print_devices(FILE *out, const struct analyze_result *r)
+{
+    struct class_count *counts;
+    size_t used;
+
+    if (r->inventory == NULL) {
+        return;
+    }
+    counts = calloc(inventory_rules(r->inventory)->n_classes + 1, sizeof(*counts));
+    if (counts == NULL) {
+        return;
+    }
+    used = count_classes(r->inventory, counts);
+    fprintf(out, "  devices     %zu", inventory_count(r->inventory));
+    for (size_t i = 0; i < used; i++) {
+        fprintf(out, "%s %zu %s", i == 0 ? ":" : ",", counts[i].n, counts[i].name);
+        if (counts[i].crit >= CRIT_HIGH && strcmp(counts[i].name, "unknown") != 0) {
+            fprintf(out, " (%s)", rules_criticality_name(counts[i].crit));
+        }
+    }
+    fputc('\n', out);
+    free(counts);
+}
+
+static json_t *json_devices(const struct analyze_result *r)
+{
+    struct class_count *counts;
+    json_t *by_class = json_object();
+    size_t used;
+
+    if (r->inventory == NULL) {
+        return json_pack("{s:i, s:o}", "total", 0, "by_class", by_class);
+    }
+    counts = calloc(inventory_rules(r->inventory)->n_classes + 1, sizeof(*counts));
+    used = counts != NULL ? count_classes(r->inventory, counts) : 0;
+    for (size_t i = 0; i < used; i++) {
+        json_object_set_new(by_class, counts[i].name, json_integer((json_int_t)counts[i].n));
+    }
+    free(counts);
+    return json_pack("{s:I, s:o}", "total", (json_int_t)inventory_count(r->inventory),
+                     "by_class", by_class);
+}
+
 void summary_print_text(FILE *out, const struct analyze_result *r)
 {
     const struct decode_stats *ds = engine_decode_stats(r->engine);
@@ -123,6 +206,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_flows(out, r);
     print_protocols(out, ds);
     print_decoder(out, ds);
+    print_devices(out, r);
     fprintf(out, "  events      %s in %s", grouped(r->eve.events, b[0], sizeof(b[0])),
             r->eve_path);
     if (r->eve.dropped_oversize > 0) {
@@ -215,6 +299,9 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
                     "eve", "path", r->eve_path, "events", (json_int_t)r->eve.events, "dropped",
                     (json_int_t)r->eve.dropped_oversize, "peak_rss_bytes",
                     (json_int_t)r->peak_rss);
+    if (doc != NULL) {
+        json_object_set_new(doc, "devices", json_devices(r));
+    }
     if (doc == NULL) {
         fprintf(stderr, "wardwatch analyze: could not build the JSON summary\n");
         return -1;

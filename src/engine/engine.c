@@ -32,6 +32,7 @@ struct engine {
     struct decode_stats dstats;
     struct flow_table *flows;
     struct proto_layer *proto;
+    struct inventory *inventory;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -64,6 +65,9 @@ static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason
         break;
     }
     events_log_flow(e->eve, f, why);
+    if (e->inventory != NULL) {
+        inventory_flow_end(e->inventory, f);
+    }
     proto_flow_end(e->proto, (struct ww_flow *)f);
 }
 
@@ -82,6 +86,10 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
         return NULL;
     }
     flow_table_set_stream_handler(e->flows, proto_stream, e->proto);
+    e->inventory = cfg->inventory;
+    if (e->inventory != NULL) {
+        proto_layer_set_evidence(e->proto, inventory_evidence, e->inventory);
+    }
     e->eve = eve;
     e->file_names = cfg->file_names;
     return e;
@@ -150,10 +158,19 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
         report_malformed(e, p, p->anomaly);
     }
     if (p->family == 0) {
+        if ((p->flags & PKT_ARP) && e->inventory != NULL) {
+            inventory_arp(e->inventory, p->ts_us, p->arp.sender_mac, p->arp.sender_ip);
+        }
         return;
     }
     f = flow_table_packet_prepared(e->flows, p, lk, &dir);
-    if (f == NULL || f->app_proto == APP_FAILED) {
+    if (f == NULL) {
+        return;
+    }
+    if (e->inventory != NULL && f->dir[0].pkts + f->dir[1].pkts == 1) {
+        inventory_flow_start(e->inventory, f);
+    }
+    if (f->app_proto == APP_FAILED) {
         return;
     }
     if (!(p->flags & PKT_APP_PORT)) {

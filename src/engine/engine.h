@@ -5,11 +5,13 @@
 
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "inventory/inventory.h"
 #include "output/eve.h"
 
 struct engine_config {
     struct flow_config flow;
     const char *const *file_names; /* input names, by ww_packet.file_index */
+    struct inventory *inventory;   /* borrowed; NULL: no device inventory */
 };
 
 /* Flows that ended, by transport. */

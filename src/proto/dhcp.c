@@ -25,6 +25,7 @@
 #include "proto/proto.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/cursor.h"
@@ -503,6 +504,47 @@ static void dhcp_log(const struct proto_ctx *ctx, const struct dhcp_msg *m)
     eve_commit(ctx->eve);
 }
 
+/* The option 55 list as "1,3,6,15": the order is the client's, a fingerprint. */
+static void dhcp_params_text(const struct dhcp_msg *m, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < m->n_params && used + 5 < len; i++) {
+        used += (size_t)snprintf(out + used, len - used, i ? ",%u" : "%u", m->params[i]);
+    }
+}
+
+/*
+ * Identity evidence about the client, from what it says of itself in a
+ * request it sent directly (a relayed request's sender is the relay).
+ */
+static void dhcp_evidence(const struct proto_ctx *ctx, const struct dhcp_msg *m)
+{
+    static const uint8_t zero[4];
+    const struct dhcp_opt *o = m->opt;
+    char text[DHCP_PARAMS_MAX * 4 + 1];
+
+    if (m->op != BOOTP_REQUEST || memcmp(m->giaddr, zero, 4) != 0) {
+        return;
+    }
+    if (o[OPT_HOSTNAME].seen) {
+        proto_evidence(ctx, PROTO_SENDER, "dhcp.hostname", (const char *)o[OPT_HOSTNAME].data,
+                       o[OPT_HOSTNAME].len);
+    }
+    if (o[OPT_VENDOR_CLASS].seen) {
+        proto_evidence(ctx, PROTO_SENDER, "dhcp.vendor_class",
+                       (const char *)o[OPT_VENDOR_CLASS].data, o[OPT_VENDOR_CLASS].len);
+    }
+    if (m->fqdn_name_len > 0) {
+        proto_evidence(ctx, PROTO_SENDER, "dhcp.fqdn", (const char *)m->fqdn_name,
+                       m->fqdn_name_len);
+    }
+    if (m->n_params > 0) {
+        dhcp_params_text(m, text, sizeof(text));
+        proto_evidence_str(ctx, PROTO_SENDER, "dhcp.params", text);
+    }
+}
 
 /*
  * Parses one datagram: logs its event, and an anomaly event when it is
@@ -531,6 +573,7 @@ static int dhcp_parse(const struct proto_ctx *ctx, void *state, const uint8_t *d
     }
 
     dhcp_log(ctx, &m);
+    dhcp_evidence(ctx, &m);
     if (m.anomaly != NULL) {
         proto_log_anomaly(ctx, m.anomaly, NULL);
         return PROTO_MALFORMED;

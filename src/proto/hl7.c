@@ -21,6 +21,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "output/eve.h"
@@ -468,6 +469,25 @@ static void hl7_emit_list(struct jbuf *jb, const char *key, const struct hl7_str
     jb_array_close(jb);
 }
 
+/* What the message says of the applications at both ends, for the inventory. */
+static void hl7_evidence(const struct proto_ctx *ctx, const struct hl7_msg *m)
+{
+    const struct hl7_str *sl = m->single;
+    char type[2 * HL7_VALUE_MAX + 2];
+
+    proto_evidence(ctx, PROTO_SENDER, "hl7.sending_application",
+                   (const char *)sl[SLOT_SEND_APP].s, sl[SLOT_SEND_APP].len);
+    proto_evidence(ctx, PROTO_SENDER, "hl7.sending_facility", (const char *)sl[SLOT_SEND_FAC].s,
+                   sl[SLOT_SEND_FAC].len);
+    proto_evidence(ctx, PROTO_RECEIVER, "hl7.receiving_application",
+                   (const char *)sl[SLOT_RECV_APP].s, sl[SLOT_RECV_APP].len);
+    if (sl[SLOT_MSG_TYPE].len > 0) {
+        snprintf(type, sizeof(type), "%.*s^%.*s", (int)sl[SLOT_MSG_TYPE].len, sl[SLOT_MSG_TYPE].s,
+                 (int)sl[SLOT_TRIGGER].len, sl[SLOT_TRIGGER].s);
+        proto_evidence_str(ctx, PROTO_SENDER, "hl7.message_type", type);
+    }
+}
+
 /* One hl7 event for the message of d; err names why parsing stopped, if it did. */
 static void hl7_emit(const struct proto_ctx *ctx, const struct hl7_dir *d, enum hl7_error err)
 {
@@ -502,6 +522,7 @@ static void hl7_emit(const struct proto_ctx *ctx, const struct hl7_dir *d, enum 
     }
     jb_object_close(jb);
     eve_commit(ctx->eve);
+    hl7_evidence(ctx, m);
     if (err != HL7_OK) {
         proto_log_anomaly(ctx, hl7_error_names[err], NULL);
     }

@@ -451,6 +451,8 @@ static int mqtt_connect(const struct proto_ctx *ctx, struct mqtt_state *st,
     jb_u64(jb, "protocol_version", st->version);
     mqtt_connect_flags(jb, m.flags);
     jb_strn(jb, "client_id", m.client_id.p, m.client_id.len);
+    proto_evidence(ctx, PROTO_SENDER, "mqtt.client_id", (const char *)m.client_id.p,
+                   m.client_id.len);
     if (m.flags & MQTT_CF_USERNAME) {
         jb_strn(jb, "username", m.username.p, m.username.len);
     }

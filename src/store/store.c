@@ -6,9 +6,11 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 
@@ -32,6 +34,41 @@ static const char *const migrations[] = {
     "  n_keys INTEGER NOT NULL,"
     "  alerted INTEGER NOT NULL,"
     "  updated TEXT NOT NULL);",
+    /* 1 -> 2: the device inventory */
+    "CREATE TABLE devices ("
+    "  id INTEGER PRIMARY KEY,"
+    "  key TEXT NOT NULL UNIQUE,"
+    "  mac TEXT,"
+    "  ip TEXT,"
+    "  first_seen TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  class TEXT NOT NULL,"
+    "  category TEXT,"
+    "  criticality TEXT NOT NULL,"
+    "  confidence REAL NOT NULL,"
+    "  vendor TEXT,"
+    "  vendor_source TEXT,"
+    "  model TEXT,"
+    "  software TEXT,"
+    "  gateway INTEGER NOT NULL,"
+    "  flows INTEGER NOT NULL,"
+    "  bytes_sent INTEGER NOT NULL,"
+    "  bytes_recv INTEGER NOT NULL,"
+    "  decided_by TEXT NOT NULL);"
+    "CREATE TABLE device_addresses ("
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  address TEXT NOT NULL,"
+    "  first_seen TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  PRIMARY KEY (device_id, address));"
+    "CREATE TABLE device_evidence ("
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  first_seen TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (device_id, kind, value));",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -166,6 +203,16 @@ int store_open(const char *path, struct ww_store **out, char *err)
     }
     *out = s;
     return 0;
+}
+
+int store_open_existing(const char *path, struct ww_store **out, char *err)
+{
+    if (access(path, F_OK) != 0) {
+        *out = NULL;
+        snprintf(err, STORE_ERROR_LEN, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return store_open(path, out, err);
 }
 
 void store_close(struct ww_store *s)

@@ -19,6 +19,8 @@ struct ww_store;
  * bytes). Close with store_close.
  */
 int store_open(const char *path, struct ww_store **out, char *err);
+/* The same for a database that must exist already: a missing file is an error. */
+int store_open_existing(const char *path, struct ww_store **out, char *err);
 void store_close(struct ww_store *s);
 
 /* The connection, for modules' own prepared statements. */
@@ -43,6 +45,17 @@ void store_rollback(struct ww_store *s);
  *   keystroke_sessions(session TEXT PRIMARY KEY, user TEXT NOT NULL,
  *                      trust REAL NOT NULL, n_keys INTEGER NOT NULL,
  *                      alerted INTEGER NOT NULL, updated TEXT NOT NULL)
+ *
+ * Version 2 adds the device inventory (src/store/devices.c):
+ *
+ *   devices(id, key UNIQUE ("mac:..." or "ip:..."), mac, ip, first_seen,
+ *           last_seen, class, category, criticality, confidence, vendor,
+ *           vendor_source, model, software, gateway, flows, bytes_sent,
+ *           bytes_recv, decided_by: JSON of the evidence that decided the class)
+ *   device_addresses(device_id, address, first_seen, last_seen)
+ *   device_evidence(device_id, kind, value, first_seen, last_seen, count)
+ *
+ * Times are ISO 8601 text with microseconds and offset, as in events.
  */
 
 #endif

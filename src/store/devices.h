@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* store/devices: the device inventory in the database. */
+#ifndef WW_STORE_DEVICES_H
+#define WW_STORE_DEVICES_H
+
+#include <jansson.h>
+
+#include "inventory/inventory.h"
+#include "store/store.h"
+
+/*
+ * Writes every device of inv marked dirty, with its addresses and
+ * evidence, in one transaction. A device already stored (same MAC, or
+ * same address for a device known only by address) is merged: first and
+ * last seen widen, counts add up, identity is replaced by this run's.
+ * Returns the number of devices written, or -1 with a message in err.
+ */
+int store_save_devices(struct ww_store *s, const struct inventory *inv, char *err);
+
+/*
+ * Every stored device as a JSON array of objects (id, mac, ip, addresses,
+ * first_seen, last_seen, class, category, criticality, confidence, vendor,
+ * model, software, decided_by, and evidence when with_evidence), ordered by
+ * criticality then id. Returns NULL with a message in err.
+ */
+json_t *store_load_devices(struct ww_store *s, int with_evidence, char *err);
+
+#endif
