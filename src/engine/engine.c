@@ -176,7 +176,8 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     if (!(p->flags & PKT_APP_PORT)) {
         proto_flow_skip(f); /* no parser listens here: no stream to rebuild */
     } else if (p->ip_proto == IPPROTO_NUM_UDP && p->payload_len > 0) {
-        proto_datagram(e->proto, f, dir, p->ts_us, p->payload, p->payload_len);
+        proto_datagram(e->proto, f, dir, p->ts_us, p->payload, p->payload_len,
+                       (p->flags & PKT_FRAGMENT) != 0);
     }
 }
 
@@ -319,6 +320,7 @@ static void log_app_stats(struct jbuf *jb, const struct proto_stats *ps)
     jb_object_close(jb);
     jb_u64(jb, "gaps", ps->gaps);
     jb_u64(jb, "overflows", ps->overflows);
+    jb_u64(jb, "fragmented", ps->fragmented);
     jb_object_close(jb);
 }
 

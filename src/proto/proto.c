@@ -326,12 +326,16 @@ void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, ui
 }
 
 void proto_datagram(struct proto_layer *pl, struct ww_flow *f, int dir, uint64_t ts_us,
-                    const uint8_t *data, uint32_t len)
+                    const uint8_t *data, uint32_t len, bool fragmented)
 {
     struct app_flow *app = f->app;
     struct proto_ctx pc = {pl->eve, f, dir, ts_us, pl};
 
     if (len == 0 || f->app_proto == APP_FAILED) {
+        return;
+    }
+    if (fragmented) {
+        pl->stats.fragmented++;
         return;
     }
     if (app == NULL) {

@@ -93,6 +93,7 @@ struct proto_stats {
     uint64_t malformed[APP_MAX];
     uint64_t gaps;           /* flows whose parser stopped at a stream gap */
     uint64_t overflows;      /* messages longer than PROTO_BUF_MAX */
+    uint64_t fragmented;     /* datagrams not parsed: IP fragments, not reassembled */
 };
 
 /* Returns NULL when out of memory. eve is borrowed. */
@@ -118,9 +119,12 @@ void proto_evidence_str(const struct proto_ctx *ctx, int who, const char *kind,
 void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, uint32_t len,
                   unsigned flags);
 
-/* The payload of one UDP packet of flow f, sent in direction dir. */
+/*
+ * The payload of one UDP packet of flow f, sent in direction dir. A
+ * datagram cut in IP fragments (fragmented true) is counted, not parsed.
+ */
 void proto_datagram(struct proto_layer *pl, struct ww_flow *f, int dir, uint64_t ts_us,
-                    const uint8_t *data, uint32_t len);
+                    const uint8_t *data, uint32_t len, bool fragmented);
 
 /*
  * Whether some parser listens on one of these ports for this transport
