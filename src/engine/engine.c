@@ -321,6 +321,7 @@ static void log_app_stats(struct jbuf *jb, const struct proto_stats *ps)
     jb_u64(jb, "gaps", ps->gaps);
     jb_u64(jb, "overflows", ps->overflows);
     jb_u64(jb, "fragmented", ps->fragmented);
+    jb_u64(jb, "evidence_dropped", ps->evidence_dropped);
     jb_object_close(jb);
 }
 

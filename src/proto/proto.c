@@ -6,6 +6,7 @@
  */
 #include "proto/proto.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,11 +50,26 @@ struct app_flow {
 };
 
 #define PORT_BITS 65536
+#define EVIDENCE_QUEUE 32          /* pieces of evidence one parser call may report */
+#define EVIDENCE_BYTES 4096        /* bytes of their values */
+#define EVIDENCE_KIND_MAX 48
+
+/* Evidence a parser reported, held until it returns. */
+struct queued_evidence {
+    uint64_t ts_us;
+    const struct ww_flow *flow;
+    int side; /* 0 the client, 1 the server */
+    char kind[EVIDENCE_KIND_MAX];
+    uint16_t off, len;
+};
 
 struct proto_layer {
     struct eve_writer *eve;
     proto_evidence_fn evidence;
     void *evidence_arg;
+    struct queued_evidence queue[EVIDENCE_QUEUE];
+    uint32_t n_queued, queued_bytes;
+    char values[EVIDENCE_BYTES];
     struct proto_stats stats;
     uint8_t tcp_ports[PORT_BITS / 8]; /* bit set: a TCP parser listens there */
     uint8_t udp_ports[PORT_BITS / 8];
@@ -114,28 +130,50 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
 void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
                     size_t len)
 {
-    static const uint8_t no_mac[6];
-    const struct proto_layer *pl = ctx->layer;
-    const struct ww_flow *f = ctx->flow;
-    int side; /* 0 the client, 1 the server */
-    const uint8_t *mac;
-    struct proto_evidence ev;
+    struct proto_layer *pl = ctx->layer;
+    struct queued_evidence *q;
 
     if (pl == NULL || pl->evidence == NULL || len == 0) {
         return;
     }
-    side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
-    mac = side == 0 ? f->client_mac : f->server_mac;
-    ev = (struct proto_evidence){
-        .ts_us = ctx->ts_us,
-        .mac = memcmp(mac, no_mac, 6) != 0 ? mac : NULL,
-        .family = f->key.family,
-        .addr = flow_side_addr(f, side),
-        .kind = kind,
-        .value = value,
-        .value_len = len,
-    };
-    pl->evidence(pl->evidence_arg, &ev);
+    if (len > EVIDENCE_BYTES - pl->queued_bytes || pl->n_queued == EVIDENCE_QUEUE) {
+        pl->stats.evidence_dropped++;
+        return;
+    }
+    q = &pl->queue[pl->n_queued++];
+    q->ts_us = ctx->ts_us;
+    q->flow = ctx->flow;
+    q->side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
+    snprintf(q->kind, sizeof(q->kind), "%s", kind);
+    q->off = (uint16_t)pl->queued_bytes;
+    q->len = (uint16_t)len;
+    memcpy(pl->values + pl->queued_bytes, value, len);
+    pl->queued_bytes += (uint32_t)len;
+}
+
+/* Hands the queued evidence to the listener, once the parser has returned. */
+static void evidence_flush(struct proto_layer *pl)
+{
+    static const uint8_t no_mac[6];
+
+    for (uint32_t i = 0; i < pl->n_queued; i++) {
+        const struct queued_evidence *q = &pl->queue[i];
+        const struct ww_flow *f = q->flow;
+        const uint8_t *mac = q->side == 0 ? f->client_mac : f->server_mac;
+        struct proto_evidence ev = {
+            .ts_us = q->ts_us,
+            .mac = memcmp(mac, no_mac, 6) != 0 ? mac : NULL,
+            .family = f->key.family,
+            .addr = flow_side_addr(f, q->side),
+            .kind = q->kind,
+            .value = pl->values + q->off,
+            .value_len = q->len,
+        };
+
+        pl->evidence(pl->evidence_arg, &ev);
+    }
+    pl->n_queued = 0;
+    pl->queued_bytes = 0;
 }
 
 void proto_evidence_str(const struct proto_ctx *ctx, int who, const char *kind,
@@ -237,6 +275,7 @@ static long run_parser(struct proto_layer *pl, struct ww_flow *f, struct app_flo
     while (done < len) {
         int rc = app->parser->parse(ctx, app->state, data + done, len - done);
 
+        evidence_flush(pl);
         if (rc == PROTO_NEED_MORE) {
             break;
         }
@@ -344,6 +383,7 @@ void proto_datagram(struct proto_layer *pl, struct ww_flow *f, int dir, uint64_t
     if (app != NULL && !app->stopped && app->parser->parse(&pc, app->state, data, len) < 0) {
         pl->stats.malformed[app->parser->proto]++;
     }
+    evidence_flush(pl);
 }
 
 void proto_flow_end(struct proto_layer *pl, struct ww_flow *f)

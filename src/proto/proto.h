@@ -43,7 +43,7 @@ struct proto_ctx {
     const struct ww_flow *flow;
     int dir;        /* FLOW_TOSERVER or FLOW_TOCLIENT */
     uint64_t ts_us; /* capture time of the data */
-    const struct proto_layer *layer; /* where evidence goes; NULL: nowhere */
+    struct proto_layer *layer; /* where evidence goes; NULL: nowhere */
 };
 
 /*
@@ -94,6 +94,7 @@ struct proto_stats {
     uint64_t gaps;           /* flows whose parser stopped at a stream gap */
     uint64_t overflows;      /* messages longer than PROTO_BUF_MAX */
     uint64_t fragmented;     /* datagrams not parsed: IP fragments, not reassembled */
+    uint64_t evidence_dropped; /* identity evidence past what one parser call may queue */
 };
 
 /* Returns NULL when out of memory. eve is borrowed. */
@@ -106,7 +107,9 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
 /*
  * Reports evidence about one end of ctx's flow: who is PROTO_SENDER or
  * PROTO_RECEIVER. A value of len 0 is ignored. Does nothing when ctx has
- * no layer or the layer no listener.
+ * no layer or the layer no listener. The evidence is queued and handed on
+ * when the parser returns, so a parser may report it while an event of
+ * its own is open (the listener may write events too).
  */
 void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
                     size_t len);
