@@ -390,12 +390,12 @@ void proto_flow_end(struct proto_layer *pl, struct ww_flow *f)
 {
     struct app_flow *app = f->app;
 
-    (void)pl;
     if (app == NULL) {
         return;
     }
     if (app->parser->state_free != NULL) {
         app->parser->state_free(app->state);
+        evidence_flush(pl); /* a parser may report what it held back to the end */
     }
     for (int d = 0; d < 2; d++) {
         free(app->pending[d].data);

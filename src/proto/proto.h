@@ -74,7 +74,9 @@ typedef void (*proto_evidence_fn)(void *arg, const struct proto_evidence *ev);
  * consumed (whole messages), PROTO_NEED_MORE, or PROTO_MALFORMED. A
  * datagram parser (UDP) is handed one payload at a time. State of
  * state_size bytes per flow is zeroed before the first call and released
- * with state_free (may be NULL).
+ * with state_free (may be NULL) when the flow ends, while the flow still
+ * exists: a parser may write there what it held back (an unanswered
+ * handshake) through a proto_ctx it kept, and report evidence.
  */
 struct proto_parser {
     const char *name; /* as in events: app_proto and the event type */
