@@ -26,6 +26,7 @@ struct analyze_opts {
     bool quiet;
     struct flow_config flow;
     const char *rules_file; /* the user's own rules, after the shipped ones */
+    const char *fingerprints; /* a model from `fingerprint train` */
     const char *ieee_dir;
     const char *const *files;
     int n_files;
@@ -48,6 +49,9 @@ static void analyze_usage(FILE *out)
             "      --rules FILE        device classification rules of your own, read\n"
             "                          after the shipped data/device-rules.conf\n"
             "      --ieee-data DIR     MAC vendor registries (default %s)\n"
+            "      --fingerprints FILE name device types with a model made by\n"
+            "                          `wardwatch fingerprint train` (evidence kind\n"
+            "                          fingerprint.label, which rules map to classes)\n"
             "      --json              print the summary as one JSON document\n"
             "  -q, --quiet             no progress bar (it is shown only when\n"
             "                          stderr is a terminal)\n"
@@ -133,7 +137,7 @@ static int parse_timeout(const char *arg, struct flow_config *flow)
     return -1;
 }
 
-enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT, OPT_RULES, OPT_IEEE };
+enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT, OPT_RULES, OPT_IEEE, OPT_FP };
 
 /* Takes one of the flow-table options. Returns 0, or -1 having said what is wrong. */
 static int parse_flow_option(int ch, const char *arg, struct flow_config *flow)
@@ -180,6 +184,7 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"rules", required_argument, NULL, OPT_RULES},
         {"ieee-data", required_argument, NULL, OPT_IEEE},
+        {"fingerprints", required_argument, NULL, OPT_FP},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -198,6 +203,8 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
             o->rules_file = optarg;
         } else if (ch == OPT_IEEE) {
             o->ieee_dir = optarg;
+        } else if (ch == OPT_FP) {
+            o->fingerprints = optarg;
         } else if (ch == 'h') {
             analyze_usage(stdout);
             return 1;
@@ -276,7 +283,63 @@ struct run_state {
     struct rules rules;
     struct oui_table *oui;
     struct inventory *inventory;
+    struct fp_model *fp_model;
+    struct fp_collector *fp;
 };
+
+/* Loads the fingerprint model, if one was given. Returns 0, or -1 having said why. */
+static int open_fingerprints(const struct analyze_opts *o, struct run_state *rs)
+{
+    char err[512];
+
+    if (o->fingerprints == NULL) {
+        return 0;
+    }
+    rs->fp_model = fp_model_load(o->fingerprints, err, sizeof(err));
+    if (rs->fp_model == NULL) {
+        fprintf(stderr, "wardwatch analyze: %s\n", err);
+        return -1;
+    }
+    rs->fp = fp_collector_new();
+    if (rs->fp == NULL) {
+        fprintf(stderr, "wardwatch analyze: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+struct fp_apply {
+    struct run_state *rs;
+    uint64_t ts_us;
+};
+
+/* Hands one device's learned type, and why, to the inventory. */
+static void apply_fingerprint(void *arg, const uint8_t mac[6], const struct fp_device *d)
+{
+    struct fp_apply *a = arg;
+    struct fp_result r;
+
+    if (!fp_model_identify(a->rs->fp_model, d, &r)) {
+        return;
+    }
+    inventory_add(a->rs->inventory, a->ts_us, mac, "fingerprint.label", r.label);
+    for (int i = 0; i < r.n_evidence; i++) {
+        inventory_add(a->rs->inventory, a->ts_us, mac, "fingerprint.reason", r.evidence[i]);
+    }
+}
+
+/* At the end of input: every device the model can name gets its type as evidence. */
+static void apply_fingerprints(struct run_state *rs)
+{
+    struct fp_apply a = {rs, 0};
+    uint64_t first;
+
+    if (rs->fp == NULL) {
+        return;
+    }
+    engine_time_span(rs->engine, &first, &a.ts_us);
+    fp_collector_each(rs->fp, apply_fingerprint, &a);
+}
 
 /* Reads the shipped rules and the user's. Returns 0, or -1 having said why. */
 static int load_rules(const struct analyze_opts *o, struct rules *r)
@@ -321,6 +384,8 @@ static int open_inventory(const struct analyze_opts *o, struct run_state *rs)
 
 static void close_inventory(struct run_state *rs)
 {
+    fp_collector_free(rs->fp);
+    fp_model_free(rs->fp_model);
     inventory_free(rs->inventory);
     oui_free(rs->oui);
     rules_free(&rs->rules);
@@ -436,13 +501,14 @@ static int run(struct analyze_opts *o)
         fprintf(stderr, "wardwatch analyze: cannot write %s: %s\n", eve_path, strerror(errno));
         return WW_EXIT_INPUT;
     }
-    if (open_inventory(o, &rs) < 0) {
+    if (open_inventory(o, &rs) < 0 || open_fingerprints(o, &rs) < 0) {
         rc = WW_EXIT_INPUT;
         goto out;
     }
     ec.flow = o->flow;
     ec.file_names = o->files;
     ec.inventory = rs.inventory;
+    ec.fingerprints = rs.fp;
     rs.cs = capture_open(o->files, o->n_files);
     rs.engine = engine_new(&ec, rs.eve);
     if (rs.cs == NULL || rs.engine == NULL) {
@@ -451,6 +517,7 @@ static int run(struct analyze_opts *o)
         goto out;
     }
     read_all(&rs, !o->quiet && isatty(STDERR_FILENO));
+    apply_fingerprints(&rs);
     rc = finish_run(o, &rs, eve_path, t0);
 out:
     eve_close(rs.eve);

@@ -20,6 +20,8 @@ static void usage(FILE *out)
           "  devices --db FILE    list the device inventory a run stored\n"
           "  keystroke eval|enroll|verify\n"
           "                       continuous authentication by typing rhythm\n"
+          "  fingerprint train|identify\n"
+          "                       learn device types from labelled captures; name them\n"
           "  version              print the version and the libraries in use\n"
           "  help                 print this help\n"
           "\n"
@@ -51,6 +53,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "keystroke") == 0) {
         return cli_keystroke(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "fingerprint") == 0) {
+        return cli_fingerprint(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         return cmd_version();

@@ -33,6 +33,7 @@ struct engine {
     struct flow_table *flows;
     struct proto_layer *proto;
     struct inventory *inventory;
+    struct fp_collector *fingerprints;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -87,6 +88,7 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
     }
     flow_table_set_stream_handler(e->flows, proto_stream, e->proto);
     e->inventory = cfg->inventory;
+    e->fingerprints = cfg->fingerprints;
     if (e->inventory != NULL) {
         proto_layer_set_evidence(e->proto, inventory_evidence, e->inventory);
     }
@@ -257,6 +259,9 @@ void engine_packet(struct engine *e, const struct ww_packet *p)
     q = &b->pkt[b->n];
     *q = *p;
     b->ev[b->n] = decode_packet(&e->dstats, q);
+    if (e->fingerprints != NULL && b->ev[b->n] == DECODE_EV_MAX) {
+        fp_collector_packet(e->fingerprints, q); /* while its payload is at hand */
+    }
     if (b->ev[b->n] == DECODE_EV_MAX && q->family != 0) {
         flow_table_prepare(e->flows, q, &b->lk[b->n]);
     }

@@ -5,6 +5,7 @@
 
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "inventory/fingerprint.h"
 #include "inventory/inventory.h"
 #include "output/eve.h"
 
@@ -12,6 +13,7 @@ struct engine_config {
     struct flow_config flow;
     const char *const *file_names; /* input names, by ww_packet.file_index */
     struct inventory *inventory;   /* borrowed; NULL: no device inventory */
+    struct fp_collector *fingerprints; /* borrowed; NULL: no learned fingerprints */
 };
 
 /* Flows that ended, by transport. */
