@@ -50,8 +50,8 @@ struct app_flow {
 };
 
 #define PORT_BITS 65536
-#define EVIDENCE_QUEUE 32          /* pieces of evidence one parser call may report */
-#define EVIDENCE_BYTES 4096        /* bytes of their values */
+#define EVIDENCE_QUEUE 128         /* pieces of evidence one parser call may report */
+#define EVIDENCE_BYTES 16384       /* bytes of their values */
 #define EVIDENCE_KIND_MAX 48
 
 /* Evidence a parser reported, held until it returns. */
