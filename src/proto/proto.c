@@ -46,6 +46,7 @@ struct app_flow {
     const struct proto_parser *parser;
     struct proto_buf pending[2];
     bool stopped; /* malformed, gap or overflow: no more parsing */
+    bool resync[2]; /* a direction lost bytes: its next bytes must start a message */
     void *state;
 };
 
@@ -338,6 +339,17 @@ static void feed(struct proto_layer *pl, struct ww_flow *f, struct app_flow *app
     }
 }
 
+/* After a gap: the parser stops, or waits for a message start if it can. */
+static void gap(struct ww_flow *f, struct app_flow *app, int dir)
+{
+    if (!app->parser->resync_after_gap || app->parser->probe == NULL) {
+        app_stop(f, app);
+        return;
+    }
+    app->pending[dir].len = 0;
+    app->resync[dir] = true;
+}
+
 void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, uint32_t len,
                   unsigned flags)
 {
@@ -349,12 +361,19 @@ void proto_stream(void *ctx, struct ww_flow *f, int dir, const uint8_t *data, ui
         return;
     }
     if (flags & STREAM_GAP) {
-        /* Bytes are missing: a parser cannot know where the next message starts. */
+        /* Bytes are missing: most parsers cannot know where the next message starts. */
         if (app != NULL && !app->stopped) {
             pl->stats.gaps++;
-            app_stop(f, app);
+            gap(f, app, dir);
         }
         return;
+    }
+    if (app != NULL && !app->stopped && app->resync[dir]) {
+        app->resync[dir] = false;
+        if (!app->parser->probe(data, len, dir)) {
+            app_stop(f, app);
+            return;
+        }
     }
     if (app == NULL && f->app_proto == APP_NONE) {
         app = app_attach(pl, f, dir, data, len);

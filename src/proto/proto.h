@@ -88,6 +88,12 @@ struct proto_parser {
     size_t state_size;
     int (*parse)(const struct proto_ctx *ctx, void *state, const uint8_t *data, size_t len);
     void (*state_free)(void *state);
+    /*
+     * Whether parsing may go on after a stream gap: the parser keeps no
+     * state between messages, and the first bytes after the gap are taken
+     * as a message start when its probe accepts them (else the flow stops).
+     */
+    bool resync_after_gap;
 };
 
 struct proto_stats {
