@@ -412,6 +412,12 @@ void proto_flow_end(struct proto_layer *pl, struct ww_flow *f)
     if (app == NULL) {
         return;
     }
+    if (app->parser->flush_at_end && !app->stopped) {
+        struct proto_ctx pc = {pl->eve, f, FLOW_TOSERVER, f->last_us, pl};
+
+        (void)app->parser->parse(&pc, app->state, NULL, 0);
+        evidence_flush(pl);
+    }
     if (app->parser->state_free != NULL) {
         app->parser->state_free(app->state);
         evidence_flush(pl); /* a parser may report what it held back to the end */

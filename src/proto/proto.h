@@ -94,6 +94,12 @@ struct proto_parser {
      * as a message start when its probe accepts them (else the flow stops).
      */
     bool resync_after_gap;
+    /*
+     * Whether parse is called once more, with data NULL and len 0, when
+     * the flow ends (unless parsing stopped): to log what still waits for
+     * an answer. Its return is ignored.
+     */
+    bool flush_at_end;
 };
 
 struct proto_stats {
