@@ -4,7 +4,8 @@
  * (src/inventory/fingerprint.c), which reads DHCP, DNS, SSDP, HTTP and TLS
  * bytes of every packet on its own. The input is one Ethernet frame; it is
  * decoded and, when it decodes, collected into a collector that keeps
- * token text (as training does) and lives across inputs, so tables grow.
+ * token text (as training does) and lives across FUZZ_RESET inputs, so
+ * tables grow, then starts afresh (so memory stays bounded).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,15 +14,22 @@
 #include "decode/decode.h"
 #include "inventory/fingerprint.h"
 
+#define FUZZ_RESET 20000
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct fp_collector *c;
     static struct decode_stats stats;
+    static unsigned n_inputs;
     struct ww_packet p = {0};
     uint8_t *copy;
 
+    if (c != NULL && ++n_inputs % FUZZ_RESET == 0) {
+        fp_collector_free(c);
+        c = NULL;
+    }
     if (c == NULL) {
         c = fp_collector_new();
         if (c == NULL) {
