@@ -77,10 +77,23 @@ asan: deps
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch unit-bins
 	tests/run --build build/asan --no-data --no-peer
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(TOOL_SRC)
+# Fuzz targets share one library built for fuzzing (coverage, ASan, UBSan).
+FUZZ_CFLAGS := $(STD) -g -O1 $(PKG_CFLAGS) -Isrc -Itools
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) $(TOOL_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZCC) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Isrc -Itools \
-		-o $@ $< $(LIB_SRC) $(LDLIBS)
+	@echo "  FUZZCC  $<"
+	@$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+build/fuzz/libww.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libww.a
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libww.a \
+		$(LDLIBS)
 
 fuzz: deps $(FUZZ_BIN)
 

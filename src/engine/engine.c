@@ -324,6 +324,7 @@ static void log_app_stats(struct jbuf *jb, const struct proto_stats *ps)
     }
     jb_object_close(jb);
     jb_u64(jb, "gaps", ps->gaps);
+    jb_u64(jb, "finished", ps->finished);
     jb_u64(jb, "overflows", ps->overflows);
     jb_u64(jb, "fragmented", ps->fragmented);
     jb_u64(jb, "evidence_dropped", ps->evidence_dropped);

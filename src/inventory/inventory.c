@@ -544,23 +544,28 @@ static bool run_rules(const struct rules *r, struct inv_device *d, uint32_t ei)
     return changed;
 }
 
-/* The evidence index of value of kind, or -1. */
+/* The evidence index of value of kind, or -1. The hash covers kind and value. */
 static int find_evidence(const struct inv_device *d, const char *kind, const char *value,
-                         uint32_t hash, int *n_kind)
+                         uint32_t hash)
 {
-    *n_kind = 0;
     for (uint32_t i = 0; i < d->n_evidence; i++) {
         const struct inv_evidence *e = &d->evidence[i];
 
-        if (strcmp(e->kind, kind) != 0) {
-            continue;
-        }
-        (*n_kind)++;
-        if (e->hash == hash && strcmp(e->value, value) == 0) {
+        if (e->hash == hash && strcmp(e->value, value) == 0 && strcmp(e->kind, kind) == 0) {
             return (int)i;
         }
     }
     return -1;
+}
+
+static int count_kind(const struct inv_device *d, const char *kind)
+{
+    int n = 0;
+
+    for (uint32_t i = 0; i < d->n_evidence; i++) {
+        n += strcmp(d->evidence[i].kind, kind) == 0;
+    }
+    return n;
 }
 
 /* A printable copy: NUL bytes become '.', trailing space is cut. */
@@ -612,13 +617,13 @@ static void device_add_evidence(struct inventory *inv, struct inv_device *d, uin
 {
     char clean[INV_VALUE_MAX + 1];
     uint32_t hash;
-    int n_kind, ei;
+    int ei;
 
     if (clean_value(clean, value, len) == 0) {
         return;
     }
-    hash = inv_hash_bytes(clean, strlen(clean), 2166136261u);
-    ei = find_evidence(d, kind, clean, hash, &n_kind);
+    hash = inv_hash_bytes(clean, strlen(clean), inv_hash_bytes(kind, strlen(kind), 2166136261u));
+    ei = find_evidence(d, kind, clean, hash);
     if (ei >= 0) {
         struct inv_evidence *e = &d->evidence[ei];
 
@@ -628,7 +633,7 @@ static void device_add_evidence(struct inventory *inv, struct inv_device *d, uin
         }
         return;
     }
-    if (n_kind >= INV_VALUES_PER_KIND || d->n_evidence >= INV_EVIDENCE_MAX) {
+    if (d->n_evidence >= INV_EVIDENCE_MAX || count_kind(d, kind) >= INV_VALUES_PER_KIND) {
         d->evidence_dropped++;
         return;
     }

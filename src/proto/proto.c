@@ -47,6 +47,7 @@ struct app_flow {
     struct proto_buf pending[2];
     bool stopped; /* malformed, gap or overflow: no more parsing */
     bool resync[2]; /* a direction lost bytes: its next bytes must start a message */
+    bool finished;  /* the parser wants no more bytes (proto_finished) */
     void *state;
 };
 
@@ -150,6 +151,15 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
     q->len = (uint16_t)len;
     memcpy(pl->values + pl->queued_bytes, value, len);
     pl->queued_bytes += (uint32_t)len;
+}
+
+void proto_finished(const struct proto_ctx *ctx)
+{
+    struct app_flow *app = ctx->flow->app;
+
+    if (app != NULL) {
+        app->finished = true;
+    }
 }
 
 /* Hands the queued evidence to the listener, once the parser has returned. */
@@ -286,6 +296,11 @@ static long run_parser(struct proto_layer *pl, struct ww_flow *f, struct app_flo
             return -1;
         }
         done += (size_t)rc;
+        if (app->finished) {
+            pl->stats.finished++;
+            app_stop(f, app);
+            return -1;
+        }
     }
     return (long)done;
 }

@@ -106,6 +106,7 @@ struct proto_stats {
     uint64_t flows[APP_MAX]; /* flows given to each protocol */
     uint64_t malformed[APP_MAX];
     uint64_t gaps;           /* flows whose parser stopped at a stream gap */
+    uint64_t finished;       /* flows whose parser said it wanted no more */
     uint64_t overflows;      /* messages longer than PROTO_BUF_MAX */
     uint64_t fragmented;     /* datagrams not parsed: IP fragments, not reassembled */
     uint64_t evidence_dropped; /* identity evidence past what one parser call may queue */
@@ -127,6 +128,14 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
  */
 void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
                     size_t len);
+
+/*
+ * Tells the layer the parser wants no more of ctx's flow (a TLS session
+ * now encrypted, SSH past its banners): once the parser returns, the
+ * flow's bytes are no longer reassembled nor handed over. Its state stays
+ * until the flow ends.
+ */
+void proto_finished(const struct proto_ctx *ctx);
 
 /* The same, for a NUL-terminated value. */
 void proto_evidence_str(const struct proto_ctx *ctx, int who, const char *kind,

@@ -1319,6 +1319,10 @@ static int tls_parse(const struct proto_ctx *ctx, void *state, const uint8_t *da
         if (type == TLS_CT_APPDATA && st->info != NULL && st->info->have_server) {
             tls_log(st); /* not on TLS 1.3 early data, which comes before the ServerHello */
         }
+        if (type == TLS_CT_APPDATA && (st->logged || st->info == NULL)) {
+            /* Written out, or picked up mid-session: the rest is application data. */
+            proto_finished(ctx);
+        }
         return tls_record_skip(d, rlen, len);
     }
     if (len - TLS_RECORD_HDR < rlen) {
