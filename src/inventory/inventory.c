@@ -528,12 +528,13 @@ static void add_match(struct inv_device *d, uint32_t rule, uint32_t evidence)
 static bool run_rules(const struct rules *r, struct inv_device *d, uint32_t ei)
 {
     const struct inv_evidence *e = &d->evidence[ei];
+    uint32_t kh = rules_kind_hash(e->kind);
     bool changed = false;
 
     for (size_t i = 0; r != NULL && i < r->n_rules; i++) {
         const struct rules_rule *u = &r->rules[i];
 
-        if (strcmp(u->kind, e->kind) != 0 || match_known(d, (uint32_t)i)) {
+        if (u->kind_hash != kh || strcmp(u->kind, e->kind) != 0 || match_known(d, (uint32_t)i)) {
             continue;
         }
         if (rules_match(&u->re, e->value, strlen(e->value))) {
@@ -603,12 +604,38 @@ static int append_evidence(struct inv_device *d, uint64_t ts_us, const char *kin
     e = &d->evidence[d->n_evidence];
     *e = (struct inv_evidence){.hash = hash, .count = 1, .first_us = ts_us, .last_us = ts_us,
                                .addr_idx = addr_idx};
-    snprintf(e->kind, sizeof(e->kind), "%s", kind);
+    memcpy(e->kind, kind, strnlen(kind, sizeof(e->kind) - 1));
     e->value = strdup(value);
     if (e->value == NULL) {
         return -1;
     }
     return (int)d->n_evidence++;
+}
+
+/* Evidence kinds that name a model or the software, in order of preference. */
+static const char *const model_kinds[] = {"mdns.model", "ssdp.model", "dicom.model"};
+static const char *const software_kinds[] = {
+    "dicom.implementation_version", "ssh.banner",    "http.server",     "ssdp.server",
+    "ftp.banner",                   "telnet.banner", "http.user_agent", "dhcp.vendor_class",
+};
+
+static bool in_list(const char *kind, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(kind, list[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether evidence of this kind can change a vendor, model or software. */
+static bool names_identity(const struct inventory *inv, const char *kind)
+{
+    return strcmp(kind, "oui.vendor") == 0 ||
+           in_list(kind, model_kinds, sizeof(model_kinds) / sizeof(model_kinds[0])) ||
+           in_list(kind, software_kinds, sizeof(software_kinds) / sizeof(software_kinds[0])) ||
+           rules_kind_names_vendor(inv->cfg.rules, rules_kind_hash(kind));
 }
 
 static void device_add_evidence(struct inventory *inv, struct inv_device *d, uint64_t ts_us,
@@ -643,8 +670,9 @@ static void device_add_evidence(struct inventory *inv, struct inv_device *d, uin
         return;
     }
     d->dirty = true;
-    run_rules(inv->cfg.rules, d, (uint32_t)ei);
-    classify(inv, d, ts_us);
+    if (run_rules(inv->cfg.rules, d, (uint32_t)ei) || names_identity(inv, kind)) {
+        classify(inv, d, ts_us);
+    }
 }
 
 /* Matches every rule again, after evidence was taken away. */
@@ -688,19 +716,14 @@ static void become_gateway(struct inventory *inv, struct inv_device *d, uint64_t
         d->evidence[out++] = *e;
     }
     d->n_evidence = out;
+    d->memo_key = 0;
+    d->memo_used_app = 0;
     rematch_all(inv, d);
     device_add_evidence(inv, d, ts_us, "net.gateway", "routes traffic of other addresses",
                         strlen("routes traffic of other addresses"), INV_NO_ADDR);
 }
 
 /* ---- identity ---- */
-
-/* Evidence kinds that name a model or the software, in order of preference. */
-static const char *const model_kinds[] = {"mdns.model", "ssdp.model", "dicom.model"};
-static const char *const software_kinds[] = {
-    "dicom.implementation_version", "ssh.banner",    "http.server",     "ssdp.server",
-    "ftp.banner",                   "telnet.banner", "http.user_agent", "dhcp.vendor_class",
-};
 
 static const char *first_value(const struct inv_device *d, const char *const *kinds, size_t n)
 {
@@ -919,29 +942,83 @@ static bool flow_answered(const struct ww_flow *f)
     return f->key.proto != IPPROTO_NUM_TCP || !f->midstream;
 }
 
+static void bump(struct inv_device *d, int32_t ei, uint64_t ts_us)
+{
+    struct inv_evidence *e = &d->evidence[ei];
+
+    e->count++;
+    if (ts_us > e->last_us) {
+        e->last_us = ts_us;
+    }
+}
+
+/* Adds evidence and returns its index (-1 when it was not kept). */
+static int32_t add_and_find(struct inventory *inv, struct inv_device *d, uint64_t ts_us,
+                            const char *kind, const char *value, uint8_t addr_idx)
+{
+    device_add_evidence(inv, d, ts_us, kind, value, strlen(value), addr_idx);
+    for (uint32_t i = d->n_evidence; i-- > 0;) {
+        if (strcmp(d->evidence[i].value, value) == 0 && strcmp(d->evidence[i].kind, kind) == 0) {
+            return (int32_t)i;
+        }
+    }
+    return -1;
+}
+
+/* The server offers the flow's service (and application): counted, remembered. */
+static void record_offered(struct inventory *inv, struct inv_device *s, const struct ww_flow *f,
+                           uint32_t key, uint8_t s_ai)
+{
+    const char *app = f->app_proto > APP_FAILED ? proto_name((enum app_proto)f->app_proto) : NULL;
+    char svc[16];
+
+    if (s->memo_key == key && s->memo_ev[0] >= 0) {
+        bump(s, s->memo_ev[0], f->last_us);
+        if (s->memo_ev[1] >= 0) {
+            bump(s, s->memo_ev[1], f->last_us);
+        }
+        return;
+    }
+    snprintf(svc, sizeof(svc), "%s/%u", f->key.proto == IPPROTO_NUM_TCP ? "tcp" : "udp",
+             (unsigned)(key & 0xffff));
+    s->memo_key = key;
+    s->memo_ev[0] = add_and_find(inv, s, f->last_us, "service.offered", svc, s_ai);
+    s->memo_ev[1] = app != NULL ? add_and_find(inv, s, f->last_us, "app.offered", app, s_ai) : -1;
+}
+
+static void record_used(struct inventory *inv, struct inv_device *c, const struct ww_flow *f)
+{
+    if (c->memo_used_app == f->app_proto && c->memo_used_ev >= 0) {
+        bump(c, c->memo_used_ev, f->last_us);
+        return;
+    }
+    c->memo_used_app = f->app_proto;
+    c->memo_used_ev = add_and_find(inv, c, f->last_us, "app.used",
+                                   proto_name((enum app_proto)f->app_proto), INV_NO_ADDR);
+}
+
+/*
+ * Services: the server of an answered flow offers its port (below the
+ * ephemeral range) and application; the client uses the application. A
+ * device's last service is remembered, so a run of flows to one service
+ * costs no search.
+ */
 static void record_service(struct inventory *inv, const struct ww_flow *f,
                            struct inv_device *client, struct inv_device *server, uint8_t s_ai)
 {
     uint16_t port = flow_side_port(f, 1);
-    const char *transport = f->key.proto == IPPROTO_NUM_TCP   ? "tcp"
-                            : f->key.proto == IPPROTO_NUM_UDP ? "udp"
-                                                              : NULL;
-    const char *app = f->app_proto > APP_FAILED ? proto_name((enum app_proto)f->app_proto) : NULL;
-    char svc[16];
+    bool app = f->app_proto > APP_FAILED;
 
-    if (transport == NULL || port == 0 || port >= INV_EPHEMERAL_MIN || !flow_answered(f)) {
+    if ((f->key.proto != IPPROTO_NUM_TCP && f->key.proto != IPPROTO_NUM_UDP) || port == 0 ||
+        port >= INV_EPHEMERAL_MIN || !flow_answered(f)) {
         return;
     }
-    snprintf(svc, sizeof(svc), "%s/%u", transport, port);
     if (server != NULL) {
-        device_add_evidence(inv, server, f->last_us, "service.offered", svc, strlen(svc), s_ai);
-        if (app != NULL) {
-            device_add_evidence(inv, server, f->last_us, "app.offered", app, strlen(app), s_ai);
-        }
+        record_offered(inv, server, f,
+                       (uint32_t)f->key.proto << 24 | (uint32_t)f->app_proto << 16 | port, s_ai);
     }
-    if (client != NULL && app != NULL) {
-        device_add_evidence(inv, client, f->last_us, "app.used", app, strlen(app),
-                            INV_NO_ADDR);
+    if (client != NULL && app) {
+        record_used(inv, client, f);
     }
 }
 

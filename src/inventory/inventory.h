@@ -68,6 +68,11 @@ struct inv_device {
     char vendor_source[RULES_NAME_MAX]; /* "oui" or the evidence kind that named it */
     char model[INV_TEXT_MAX];
     char software[INV_TEXT_MAX];
+    /* the service evidence the last flow gave, to count a repeat without a search */
+    uint32_t memo_key;        /* transport << 24 | app << 16 | port of the last service, or 0 */
+    int32_t memo_ev[2];       /* its service.offered and app.offered (or -1) */
+    uint8_t memo_used_app;    /* the app of the last app.used, or 0 */
+    int32_t memo_used_ev;
     bool announced; /* a device event was written */
     bool dirty;     /* changed since inventory_mark_saved */
 };

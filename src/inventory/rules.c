@@ -41,6 +41,26 @@ static int crit_parse(const char *s, enum criticality *out)
     return -1;
 }
 
+uint32_t rules_kind_hash(const char *kind)
+{
+    uint32_t h = 2166136261u;
+
+    for (const char *c = kind; *c != '\0'; c++) {
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    }
+    return h;
+}
+
+bool rules_kind_names_vendor(const struct rules *r, uint32_t kind_hash)
+{
+    for (size_t i = 0; r != NULL && i < r->n_vendors; i++) {
+        if (r->vendors[i].kind_hash == kind_hash) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int rules_class_find(const struct rules *r, const char *name)
 {
     for (size_t i = 0; i < r->n_classes; i++) {
@@ -196,6 +216,7 @@ static int parse_rule(struct rules *r, char *s, int lineno, char *why, size_t wh
         return -1;
     }
     u.lineno = lineno;
+    u.kind_hash = rules_kind_hash(u.kind);
     void *nv = grow_array(r->rules, r->n_rules, sizeof(u));
     if (nv == NULL) {
         regfree(&u.re);
@@ -223,6 +244,7 @@ static int parse_vendor(struct rules *r, char *s, char *why, size_t why_len)
     if (compile(&v.re, pat, why, why_len) < 0) {
         return -1;
     }
+    v.kind_hash = rules_kind_hash(v.kind);
     void *nv = grow_array(r->vendors, r->n_vendors, sizeof(v));
     if (nv == NULL) {
         regfree(&v.re);

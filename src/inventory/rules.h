@@ -6,6 +6,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RULES_ERROR_LEN 512
 #define RULES_NAME_MAX 48
@@ -32,6 +33,7 @@ struct rules_rule {
     int class_idx;
     double weight; /* (0, 1]: the confidence this rule alone gives */
     char kind[RULES_NAME_MAX];
+    uint32_t kind_hash; /* rules_kind_hash(kind) */
     char pattern[RULES_TEXT_MAX];
     regex_t re;
     int lineno;
@@ -41,6 +43,7 @@ struct rules_rule {
 struct rules_vendor {
     char name[RULES_NAME_MAX];
     char kind[RULES_NAME_MAX];
+    uint32_t kind_hash;
     regex_t re;
 };
 
@@ -62,6 +65,12 @@ struct rules {
  */
 int rules_load(struct rules *r, const char *path, char *err);
 void rules_free(struct rules *r);
+
+/* A hash of an evidence kind, to find the rules of a kind without comparing names. */
+uint32_t rules_kind_hash(const char *kind);
+
+/* Whether some vendor rule reads evidence of this kind (hash from rules_kind_hash). */
+bool rules_kind_names_vendor(const struct rules *r, uint32_t kind_hash);
 
 /* The index of a class by name, or -1. */
 int rules_class_find(const struct rules *r, const char *name);

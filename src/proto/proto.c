@@ -134,6 +134,7 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
 {
     struct proto_layer *pl = ctx->layer;
     struct queued_evidence *q;
+    size_t kind_len;
 
     if (pl == NULL || pl->evidence == NULL || len == 0) {
         return;
@@ -146,7 +147,9 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
     q->ts_us = ctx->ts_us;
     q->flow = ctx->flow;
     q->side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
-    snprintf(q->kind, sizeof(q->kind), "%s", kind);
+    kind_len = strnlen(kind, sizeof(q->kind) - 1);
+    memcpy(q->kind, kind, kind_len);
+    q->kind[kind_len] = '\0';
     q->off = (uint16_t)pl->queued_bytes;
     q->len = (uint16_t)len;
     memcpy(pl->values + pl->queued_bytes, value, len);

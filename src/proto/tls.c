@@ -244,9 +244,18 @@ static void tls_text_put(struct tls_text *t, const char *s)
 static void tls_text_u16(struct tls_text *t, uint16_t v, bool dash)
 {
     char num[TLS_U16_TEXT + 1];
+    char *p = num + sizeof(num) - 1;
 
-    snprintf(num, sizeof(num), dash ? "-%u" : "%u", v);
-    tls_text_put(t, num);
+    /* Digits from the right: this runs for every value of every hello. */
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (dash) {
+        *--p = '-';
+    }
+    tls_text_put(t, p);
 }
 
 /* Appends the u16 values of span (width 2) or u8 values (width 1), GREASE left out. */
@@ -575,11 +584,13 @@ static uint16_t *tls_values(const uint8_t *p, size_t len, bool sorted, size_t *n
 /* Feeds "xxxx,xxxx,..." (4 lower-case hex digits each) to a SHA-256. */
 static void tls_sha_hexlist(struct sha256_ctx *s, const uint16_t *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char hex[6];
+    static const char digits[] = "0123456789abcdef";
 
-        snprintf(hex, sizeof(hex), i > 0 ? ",%04x" : "%04x", v[i]);
-        sha256_update(s, hex, strlen(hex));
+    for (size_t i = 0; i < n; i++) {
+        char hex[5] = {',', digits[v[i] >> 12], digits[(v[i] >> 8) & 15],
+                       digits[(v[i] >> 4) & 15], digits[v[i] & 15]};
+
+        sha256_update(s, i > 0 ? hex : hex + 1, i > 0 ? 5 : 4);
     }
 }
 

@@ -34,8 +34,23 @@ KNOWN_DIFFERENCES = {
         "Suricata reports 0",
     "mqtt.publish.truncated": "wardwatch streams past long payloads instead of truncating",
     "mqtt.publish.skipped_length": "wardwatch reports payload_len instead",
+    "ssh.client.hassh.hash": "the SSH parser stops after the identification strings (the "
+        "event is written once both are seen); HASSH needs the KEXINIT that follows",
+    "ssh.server.hassh.hash": "as ssh.client.hassh.hash",
 }
-BOOKKEEPING = {"pcap_cnt", "tx_id", "flow.alerted", "in_iface", "timestamp", "flow_id"}
+# Cases whose protocol arrives in a transport wardwatch does not decode, by name prefix.
+OUT_OF_SCOPE = {
+    "dns-over-http2": "DNS over HTTP/2 (DoH): wardwatch has no HTTP/2 parser",
+    "ftp/ftp-too-long-command-higher-limit":
+        "raises ftp.max-line-length in a suricata.yaml not kept here; wardwatch's FTP "
+        "line limit is fixed at Suricata's default, 4096 bytes",
+}
+# wardwatch writes Suricata 8's DNS log (version 3). Cases that configure the v2
+# log (upstream, in a suricata.yaml not kept here) are read in v3 terms: the
+# types were renamed, and v3 logs a response with the responder as src.
+SURICATA_VERSION = (8, 0)
+DNS_V2_TYPES = {"query": "request", "answer": "response"}
+BOOKKEEPING = {"pcap_cnt", "tx_id", "flow.alerted", "in_iface", "timestamp", "flow_id", "pkt_src"}
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from eve import MISSING, get_path, load_events  # noqa: E402
 
@@ -43,11 +58,15 @@ from eve import MISSING, get_path, load_events  # noqa: E402
 def load_yaml_checks(path):
     """Reads the `checks:` list of a test.yaml: filter count and match
     fields. A small reader for the subset these files use (no PyYAML)."""
-    checks, cur, in_match = [], None, False
+    checks, cur, in_match, last_key = [], None, False, None
     for raw in open(path, encoding="utf-8"):
         line = raw.rstrip("\n")
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
+            continue
+        if cur is not None and in_match and last_key and ":" not in stripped and \
+                isinstance(cur["match"][last_key], str):
+            cur["match"][last_key] += " " + stripped  # a plain scalar folded onto this line
             continue
         if stripped.startswith("- filter:"):
             cur = {"count": None, "match": {}}
@@ -55,11 +74,16 @@ def load_yaml_checks(path):
             in_match = False
         elif cur is not None and stripped.startswith("count:"):
             cur["count"] = int(stripped.split(":", 1)[1])
+        elif cur is not None and not in_match and re.match(r"(filename|min-version|lt-version):",
+                                                           stripped):
+            key, _, val = stripped.partition(":")
+            cur[key] = val.strip().strip("\"'")
         elif cur is not None and stripped == "match:":
             in_match = True
         elif cur is not None and in_match and ":" in stripped and not stripped.startswith("-"):
             key, _, val = stripped.partition(":")
-            cur["match"][key.strip()] = parse_scalar(val.strip())
+            last_key = key.strip()
+            cur["match"][last_key] = parse_scalar(val.strip())
         elif not line.startswith(" ") and not line.startswith("-"):
             cur, in_match = None, False
     return checks
@@ -110,11 +134,49 @@ def groups(fields):
     return out
 
 
+def field(event, path):
+    """get_path, and the length of a list or object for a path ending in .__len."""
+    if path.endswith(".__len"):
+        v = get_path(event, path[:-len(".__len")])
+        return len(v) if isinstance(v, (list, dict, str)) else MISSING
+    return get_path(event, path)
+
+
+def version_applies(chk):
+    """Whether a filter's own min-version / lt-version admit SURICATA_VERSION."""
+    def ver(text):
+        return tuple(int(x) for x in re.findall(r"\d+", text)[:2])
+    if "min-version" in chk and SURICATA_VERSION < ver(chk["min-version"]):
+        return False
+    return not ("lt-version" in chk and SURICATA_VERSION >= ver(chk["lt-version"]))
+
+
+def dns_v2_to_v3(fields):
+    """A filter on a v2 DNS log in v3 terms (see DNS_V2_TYPES)."""
+    if fields.get("dns.type") not in DNS_V2_TYPES:
+        return fields
+    out = dict(fields, **{"dns.type": DNS_V2_TYPES[fields["dns.type"]]})
+    if out["dns.type"] == "response":
+        for a, b in (("src_ip", "dest_ip"), ("src_port", "dest_port")):
+            if a in fields or b in fields:
+                out.pop(a, None)
+                out.pop(b, None)
+                if b in fields:
+                    out[a] = fields[b]
+                if a in fields:
+                    out[b] = fields[a]
+    return out
+
+
 def filter_agrees(events, et, fields, count):
     same_type = [e for e in events if e.get("event_type") == et]
+    if count == 0:
+        return not any(all(field(e, k) == v for k, v in fields.items()) for e in same_type)
     parts = groups(fields)
+    if not parts:
+        return bool(same_type)  # every field skipped: the event must still be there
     for part in parts.values():
-        sel = [e for e in same_type if all(get_path(e, k) == v for k, v in part.items())]
+        sel = [e for e in same_type if all(field(e, k) == v for k, v in part.items())]
         if not sel or (count is not None and len(parts) == 1 and len(sel) != count):
             return False
     return True
@@ -123,10 +185,10 @@ def filter_agrees(events, et, fields, count):
 def describe_miss(events, et, fields, count):
     same_type = [e for e in events if e.get("event_type") == et]
     near = max(same_type, default={}, key=lambda e: sum(
-        get_path(e, k) == v for k, v in fields.items()))
-    diff = ["%s=%s (suricata %s)" % (k, json.dumps(get_path(near, k)) if
-            get_path(near, k) is not MISSING else "absent", json.dumps(v))
-            for k, v in fields.items() if get_path(near, k) != v][:4]
+        field(e, k) == v for k, v in fields.items()))
+    diff = ["%s=%s (suricata %s)" % (k, json.dumps(field(near, k)) if
+            field(near, k) is not MISSING else "absent", json.dumps(v))
+            for k, v in fields.items() if field(near, k) != v][:4]
     return "%s filter (count %s): nearest %s event differs: %s" % (
         et, count, et, "; ".join(diff) or "(none written)")
 
@@ -142,7 +204,10 @@ def check_case(wardwatch, case):
     problems = []
     for chk in load_yaml_checks(os.path.join(case, "test.yaml")):
         et = chk["match"].get("event_type")
-        if et not in PROTOCOLS:
+        if et not in PROTOCOLS or not version_applies(chk):
+            continue
+        if chk.get("filename", "eve.json") != "eve.json":
+            skipped += 1  # an output the case configures for itself
             continue
         fields = {}
         count = chk["count"]
@@ -154,6 +219,8 @@ def check_case(wardwatch, case):
                 count = None  # fewer fields select more events: only "some" is checked
             else:
                 fields[k] = v
+        if et == "dns":
+            fields = dns_v2_to_v3(fields)
         compared += 1
         if filter_agrees(events, et, fields, count):
             agreed += 1
@@ -177,11 +244,15 @@ def main():
         print("0 passed, 0 failed")
         return 0
     passed = failed = 0
-    for case in sorted(glob.glob(os.path.join(base, "*"))):
-        name = os.path.basename(case)
+    # Cases sit at the top (mqtt-*) or one level down in a folder per protocol (tls/tls-*).
+    cases = glob.glob(os.path.join(base, "*")) + glob.glob(os.path.join(base, "*", "*"))
+    for case in sorted(cases):
+        name = os.path.relpath(case, base)
         if not os.path.exists(os.path.join(case, "test.yaml")):
             continue
         if not any(name.startswith(p) for p in wanted):
+            continue
+        if any(name.startswith(p) for p in OUT_OF_SCOPE):
             continue
         compared, agreed, skipped, problems, _ = check_case(args.wardwatch, case)
         if compared == 0:

@@ -344,6 +344,78 @@ static void broadcast_and_multicast_are_not_devices(void **state)
     fixture_close(&fx);
 }
 
+
+/* ---- services, from flows ---- */
+
+static void make_flow(struct ww_flow *f, uint16_t sport, enum app_proto app)
+{
+    static const uint8_t cmac[6] = {0x00, 0x11, 0x22, 0x00, 0x00, 0x01};
+    static const uint8_t smac[6] = {0x00, 0x11, 0x22, 0x00, 0x00, 0x02};
+    static const uint8_t cip[4] = {10, 0, 0, 1}, sip[4] = {10, 0, 0, 2};
+
+    memset(f, 0, sizeof(*f));
+    f->key.family = 4;
+    f->key.proto = 6;
+    memcpy(f->key.addr[0], cip, 4);
+    memcpy(f->key.addr[1], sip, 4);
+    f->key.port[0] = 40000;
+    f->key.port[1] = sport;
+    f->client = 0;
+    memcpy(f->client_mac, cmac, 6);
+    memcpy(f->server_mac, smac, 6);
+    f->first_us = f->last_us = T0;
+    f->dir[FLOW_TOSERVER].pkts = 3;
+    f->dir[FLOW_TOCLIENT].pkts = 2;
+    f->app_proto = (uint8_t)app;
+}
+
+static const struct inv_evidence *evidence_of(const struct inv_device *d, const char *kind,
+                                              const char *value)
+{
+    for (uint32_t i = 0; i < d->n_evidence; i++) {
+        if (strcmp(d->evidence[i].kind, kind) == 0 && strcmp(d->evidence[i].value, value) == 0) {
+            return &d->evidence[i];
+        }
+    }
+    fail_msg("no %s = %s", kind, value);
+    return NULL;
+}
+
+static void services_counted_per_flow(void **state)
+{
+    static const struct {
+        uint16_t port;
+        enum app_proto app;
+    } flows[] = {{104, APP_DICOM}, {104, APP_DICOM}, {2575, APP_HL7}, {104, APP_DICOM},
+                 {50000, APP_NONE}};
+    struct fixture fx;
+    const struct inv_device *client, *server;
+
+    (void)state;
+    fixture_open(&fx);
+    for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+        struct ww_flow f;
+
+        make_flow(&f, flows[i].port, flows[i].app);
+        inventory_flow_start(fx.inv, &f);
+        inventory_flow_end(fx.inv, &f);
+    }
+    assert_int_equal(inventory_count(fx.inv), 2);
+    client = inventory_device(fx.inv, 0);
+    server = inventory_device(fx.inv, 1);
+    assert_int_equal(evidence_of(server, "service.offered", "tcp/104")->count, 3);
+    assert_int_equal(evidence_of(server, "app.offered", "dicom")->count, 3);
+    assert_int_equal(evidence_of(server, "service.offered", "tcp/2575")->count, 1);
+    assert_int_equal(evidence_of(client, "app.used", "dicom")->count, 3);
+    assert_int_equal(evidence_of(client, "app.used", "hl7")->count, 1);
+    /* An ephemeral server port is not a service. */
+    for (uint32_t i = 0; i < server->n_evidence; i++) {
+        assert_string_not_equal(server->evidence[i].value, "tcp/50000");
+    }
+    assert_int_equal(server->flows, 5);
+    fixture_close(&fx);
+}
+
 /* ---- store ---- */
 
 static void store_round_trip_and_merge(void **state)
@@ -406,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(router_mac_becomes_gateway, make_dir, cleanup),
         cmocka_unit_test_setup_teardown(broadcast_and_multicast_are_not_devices, make_dir,
                                         cleanup),
+        cmocka_unit_test_setup_teardown(services_counted_per_flow, make_dir, cleanup),
         cmocka_unit_test_setup_teardown(store_round_trip_and_merge, make_dir, cleanup),
     };
 
