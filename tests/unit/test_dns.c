@@ -876,8 +876,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_query),          T(test_response_types),         T(test_truncated_everywhere),
         T(test_pointer_loops),  T(test_bad_names),              T(test_rcodes_and_opcode),
-        T(test_tcp_split),      T(test_tcp_gap_resync), T(test_tcp_direct),             T(test_mdns_printer),
-        T(test_mdns_query_known_answers), T(test_event_budget), cmocka_unit_test(test_probes),
+        T(test_tcp_split),      T(test_tcp_gap_resync),         T(test_tcp_direct),
+        T(test_mdns_printer),   T(test_mdns_query_known_answers), T(test_event_budget),
+        cmocka_unit_test(test_probes),
     };
 #undef T
 
