@@ -28,7 +28,7 @@ struct eve_writer *eve_open(const char *path);
 /* Writes what is buffered, closes the file and frees w. Returns 0 or -errno. */
 int eve_close(struct eve_writer *w);
 
-/* Writes what is buffered now. Returns 0 or -errno. */
+/* Writes what is buffered now, and waits until it is written. Returns 0 or -errno. */
 int eve_flush(struct eve_writer *w);
 
 /*

@@ -34,6 +34,7 @@ static const struct proto_parser *const parsers[] = {
 };
 
 #define N_PARSERS (sizeof(parsers) / sizeof(parsers[0]))
+#define EVIDENCE_SEEN_MAX 16 /* distinct pieces of evidence remembered per flow */
 
 /* Bytes of one direction waiting for the rest of their message. */
 struct proto_buf {
@@ -48,6 +49,9 @@ struct app_flow {
     bool stopped; /* malformed, gap or overflow: no more parsing */
     bool resync[2]; /* a direction lost bytes: its next bytes must start a message */
     bool finished;  /* the parser wants no more bytes (proto_finished) */
+    /* evidence this flow reported already, by hash: a repeat is not passed on */
+    uint32_t evidence_seen[EVIDENCE_SEEN_MAX];
+    uint8_t n_evidence_seen, next_evidence_seen; /* slots in use; the next to replace */
     void *state;
 };
 
@@ -129,14 +133,53 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
     pl->evidence_arg = arg;
 }
 
+/*
+ * Whether this flow reported the same evidence before: a parser reports
+ * what each message says (an HL7 sending application per message), the
+ * inventory needs it once per flow. Remembers it if not.
+ */
+static bool evidence_repeated(const struct proto_ctx *ctx, int side, const char *kind,
+                              const char *value, size_t len)
+{
+    struct app_flow *app = ctx->flow->app;
+    uint32_t h = 2166136261u ^ (uint32_t)side;
+
+    if (app == NULL) {
+        return false;
+    }
+    for (const char *c = kind; *c != '\0'; c++) {
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    }
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ (uint8_t)value[i]) * 16777619u;
+    }
+    for (uint8_t i = 0; i < app->n_evidence_seen; i++) {
+        if (app->evidence_seen[i] == h) {
+            return true;
+        }
+    }
+    if (app->n_evidence_seen < EVIDENCE_SEEN_MAX) {
+        app->evidence_seen[app->n_evidence_seen++] = h;
+    } else {
+        app->evidence_seen[app->next_evidence_seen] = h; /* the oldest makes room */
+        app->next_evidence_seen = (uint8_t)((app->next_evidence_seen + 1) % EVIDENCE_SEEN_MAX);
+    }
+    return false;
+}
+
 void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
                     size_t len)
 {
     struct proto_layer *pl = ctx->layer;
     struct queued_evidence *q;
     size_t kind_len;
+    int side;
 
     if (pl == NULL || pl->evidence == NULL || len == 0) {
+        return;
+    }
+    side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
+    if (evidence_repeated(ctx, side, kind, value, len)) {
         return;
     }
     if (len > EVIDENCE_BYTES - pl->queued_bytes || pl->n_queued == EVIDENCE_QUEUE) {
@@ -146,7 +189,7 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
     q = &pl->queue[pl->n_queued++];
     q->ts_us = ctx->ts_us;
     q->flow = ctx->flow;
-    q->side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
+    q->side = side;
     kind_len = strnlen(kind, sizeof(q->kind) - 1);
     memcpy(q->kind, kind, kind_len);
     q->kind[kind_len] = '\0';

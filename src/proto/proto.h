@@ -124,7 +124,8 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
  * PROTO_RECEIVER. A value of len 0 is ignored. Does nothing when ctx has
  * no layer or the layer no listener. The evidence is queued and handed on
  * when the parser returns, so a parser may report it while an event of
- * its own is open (the listener may write events too).
+ * its own is open (the listener may write events too). Evidence a flow
+ * reported already (the last 16 distinct pieces) is not passed on again.
  */
 void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
                     size_t len);
