@@ -250,7 +250,9 @@ struct oui_table *oui_load(const char *dir, char *err)
         return NULL;
     }
     for (int li = 0; li < OUI_N_LENGTHS; li++) {
-        qsort(t->lists[li].v, t->lists[li].n, sizeof(struct oui_entry), oui_cmp);
+        if (t->lists[li].n > 0) {
+            qsort(t->lists[li].v, t->lists[li].n, sizeof(struct oui_entry), oui_cmp);
+        }
     }
     return t;
 }
