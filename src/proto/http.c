@@ -29,6 +29,7 @@
 #include "output/eve.h"
 #include "output/json.h"
 #include "proto/proto.h"
+#include "util/base64.h"
 #include "util/cursor.h"
 
 #define HTTP_LINE_MAX 8192      /* bytes of one line, LF included; longer is malformed */
@@ -293,21 +294,6 @@ static struct http_tx *http_queue_pop(struct http_state *st)
     return tx;
 }
 
-/* The value of a base64 character (RFC 4648 table 1), or -1. */
-static int http_b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /*
  * Keeps the user of Basic credentials (RFC 7617: base64 of user ":"
  * password). Decodes one character at a time and stops at the colon, so
@@ -321,7 +307,7 @@ static void http_basic_user(struct http_tx *tx, struct http_span cred)
     tx->basic_auth = true;
     tx->user_len = 0;
     for (size_t i = 0; i < cred.len; i++) {
-        int v = http_b64_value(cred.p[i]);
+        int v = base64_value(cred.p[i]);
         uint8_t out;
 
         if (v < 0) {

@@ -15,4 +15,7 @@
  */
 size_t base64_encode(const uint8_t *in, size_t len, char *out);
 
+/* The 6-bit value of a character of the alphabet, or -1 for any other byte. */
+int base64_value(uint8_t c);
+
 #endif

@@ -168,6 +168,24 @@ static void test_base64_rfc4648(void **state)
     }
 }
 
+/* base64_value inverts the alphabet and refuses every other byte. */
+static void test_base64_value(void **state)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int seen = 0;
+
+    (void)state;
+    for (int i = 0; i < 64; i++) {
+        assert_int_equal(base64_value((uint8_t)alphabet[i]), i);
+    }
+    for (int c = 0; c < 256; c++) {
+        seen += base64_value((uint8_t)c) >= 0;
+    }
+    assert_int_equal(seen, 64);
+    assert_int_equal(base64_value('='), -1);
+}
+
 /* The two characters past the letters and digits, and all byte values. */
 static void test_base64_binary(void **state)
 {
@@ -240,7 +258,8 @@ int main(void)
         cmocka_unit_test(test_sha1_vectors),   cmocka_unit_test(test_sha1_block_edges),
         cmocka_unit_test(test_sha1_portable_vectors), cmocka_unit_test(test_sha1_paths_agree),
         cmocka_unit_test(test_sha1_million_a), cmocka_unit_test(test_sha1_reuse),
-        cmocka_unit_test(test_base64_rfc4648), cmocka_unit_test(test_base64_binary),
+        cmocka_unit_test(test_base64_rfc4648),
+        cmocka_unit_test(test_base64_value), cmocka_unit_test(test_base64_binary),
     };
 
     return cmocka_run_group_tests_name("test_util", tests, NULL, NULL);
