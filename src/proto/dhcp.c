@@ -43,6 +43,7 @@
 #define DHCP_NAME_MAX 255    /* bytes of a decoded FQDN */
 #define DHCP_LABEL_MAX 63    /* RFC 1035 label length */
 
+#define DHCP_HTYPE_ETHERNET 1
 #define BOOTP_REQUEST 1
 #define BOOTP_REPLY 2
 
@@ -94,7 +95,7 @@ struct dhcp_opt {
 
 /* One message as read; pointers are into the datagram being parsed. */
 struct dhcp_msg {
-    uint8_t op, hlen;
+    uint8_t op, htype, hlen;
     uint32_t xid;
     const uint8_t *ciaddr, *yiaddr, *siaddr, *giaddr, *chaddr, *sname, *file;
     uint8_t overload;
@@ -134,13 +135,13 @@ static bool dhcp_probe(const uint8_t *data, size_t len, int dir)
 static int dhcp_read_header(struct dhcp_msg *m, const uint8_t *data, size_t len)
 {
     struct ww_cursor c;
-    uint8_t htype, hops;
+    uint8_t hops;
     const uint8_t *cookie;
     int rc = 0;
 
     cursor_init(&c, data, len);
     rc |= cursor_u8(&c, &m->op);
-    rc |= cursor_u8(&c, &htype);
+    rc |= cursor_u8(&c, &m->htype);
     rc |= cursor_u8(&c, &m->hlen);
     rc |= cursor_u8(&c, &hops);
     rc |= cursor_be32(&c, &m->xid);
@@ -516,6 +517,20 @@ static void dhcp_params_text(const struct dhcp_msg *m, char *out, size_t len)
 }
 
 /*
+ * Evidence about the client the message names in chaddr: every client's
+ * first DISCOVER shares one flow (0.0.0.0:68 to 255.255.255.255:67).
+ */
+static void client_evidence(const struct proto_ctx *ctx, const struct dhcp_msg *m,
+                            const char *kind, const char *value, size_t len)
+{
+    if (m->htype == DHCP_HTYPE_ETHERNET && m->hlen == 6) {
+        proto_evidence_mac(ctx, m->chaddr, kind, value, len);
+    } else {
+        proto_evidence(ctx, PROTO_SENDER, kind, value, len);
+    }
+}
+
+/*
  * Identity evidence about the client, from what it says of itself in a
  * request it sent directly (a relayed request's sender is the relay).
  */
@@ -529,20 +544,19 @@ static void dhcp_evidence(const struct proto_ctx *ctx, const struct dhcp_msg *m)
         return;
     }
     if (o[OPT_HOSTNAME].seen) {
-        proto_evidence(ctx, PROTO_SENDER, "dhcp.hostname", (const char *)o[OPT_HOSTNAME].data,
-                       o[OPT_HOSTNAME].len);
+        client_evidence(ctx, m, "dhcp.hostname", (const char *)o[OPT_HOSTNAME].data,
+                        o[OPT_HOSTNAME].len);
     }
     if (o[OPT_VENDOR_CLASS].seen) {
-        proto_evidence(ctx, PROTO_SENDER, "dhcp.vendor_class",
-                       (const char *)o[OPT_VENDOR_CLASS].data, o[OPT_VENDOR_CLASS].len);
+        client_evidence(ctx, m, "dhcp.vendor_class", (const char *)o[OPT_VENDOR_CLASS].data,
+                        o[OPT_VENDOR_CLASS].len);
     }
     if (m->fqdn_name_len > 0) {
-        proto_evidence(ctx, PROTO_SENDER, "dhcp.fqdn", (const char *)m->fqdn_name,
-                       m->fqdn_name_len);
+        client_evidence(ctx, m, "dhcp.fqdn", (const char *)m->fqdn_name, m->fqdn_name_len);
     }
     if (m->n_params > 0) {
         dhcp_params_text(m, text, sizeof(text));
-        proto_evidence_str(ctx, PROTO_SENDER, "dhcp.params", text);
+        client_evidence(ctx, m, "dhcp.params", text, strlen(text));
     }
 }
 

@@ -65,6 +65,8 @@ struct queued_evidence {
     uint64_t ts_us;
     const struct ww_flow *flow;
     int side; /* 0 the client, 1 the server */
+    bool own_mac; /* about the device with mac, not the flow side's */
+    uint8_t mac[6];
     char kind[EVIDENCE_KIND_MAX];
     uint16_t off, len;
 };
@@ -138,14 +140,17 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
  * what each message says (an HL7 sending application per message), the
  * inventory needs it once per flow. Remembers it if not.
  */
-static bool evidence_repeated(const struct proto_ctx *ctx, int side, const char *kind,
-                              const char *value, size_t len)
+static bool evidence_repeated(const struct proto_ctx *ctx, int side, const uint8_t *mac,
+                              const char *kind, const char *value, size_t len)
 {
     struct app_flow *app = ctx->flow->app;
     uint32_t h = 2166136261u ^ (uint32_t)side;
 
     if (app == NULL) {
         return false;
+    }
+    for (int i = 0; mac != NULL && i < 6; i++) {
+        h = (h ^ mac[i]) * 16777619u;
     }
     for (const char *c = kind; *c != '\0'; c++) {
         h = (h ^ (uint8_t)*c) * 16777619u;
@@ -167,19 +172,18 @@ static bool evidence_repeated(const struct proto_ctx *ctx, int side, const char 
     return false;
 }
 
-void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
-                    size_t len)
+/* Queues evidence about a flow side, or about the device with mac when not NULL. */
+static void queue_evidence(const struct proto_ctx *ctx, int side, const uint8_t *mac,
+                           const char *kind, const char *value, size_t len)
 {
     struct proto_layer *pl = ctx->layer;
     struct queued_evidence *q;
     size_t kind_len;
-    int side;
 
     if (pl == NULL || pl->evidence == NULL || len == 0) {
         return;
     }
-    side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
-    if (evidence_repeated(ctx, side, kind, value, len)) {
+    if (evidence_repeated(ctx, side, mac, kind, value, len)) {
         return;
     }
     if (len > EVIDENCE_BYTES - pl->queued_bytes || pl->n_queued == EVIDENCE_QUEUE) {
@@ -190,6 +194,10 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
     q->ts_us = ctx->ts_us;
     q->flow = ctx->flow;
     q->side = side;
+    q->own_mac = mac != NULL;
+    if (mac != NULL) {
+        memcpy(q->mac, mac, 6);
+    }
     kind_len = strnlen(kind, sizeof(q->kind) - 1);
     memcpy(q->kind, kind, kind_len);
     q->kind[kind_len] = '\0';
@@ -197,6 +205,20 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
     q->len = (uint16_t)len;
     memcpy(pl->values + pl->queued_bytes, value, len);
     pl->queued_bytes += (uint32_t)len;
+}
+
+void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, const char *value,
+                    size_t len)
+{
+    int side = (ctx->dir == FLOW_TOSERVER ? 0 : 1) ^ (who == PROTO_RECEIVER);
+
+    queue_evidence(ctx, side, NULL, kind, value, len);
+}
+
+void proto_evidence_mac(const struct proto_ctx *ctx, const uint8_t mac[6], const char *kind,
+                        const char *value, size_t len)
+{
+    queue_evidence(ctx, ctx->dir == FLOW_TOSERVER ? 0 : 1, mac, kind, value, len);
 }
 
 void proto_finished(const struct proto_ctx *ctx)
@@ -216,7 +238,7 @@ static void evidence_flush(struct proto_layer *pl)
     for (uint32_t i = 0; i < pl->n_queued; i++) {
         const struct queued_evidence *q = &pl->queue[i];
         const struct ww_flow *f = q->flow;
-        const uint8_t *mac = q->side == 0 ? f->client_mac : f->server_mac;
+        const uint8_t *mac = q->own_mac ? q->mac : q->side == 0 ? f->client_mac : f->server_mac;
         struct proto_evidence ev = {
             .ts_us = q->ts_us,
             .mac = memcmp(mac, no_mac, 6) != 0 ? mac : NULL,

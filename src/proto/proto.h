@@ -131,6 +131,14 @@ void proto_evidence(const struct proto_ctx *ctx, int who, const char *kind, cons
                     size_t len);
 
 /*
+ * Reports evidence about the device with Ethernet address mac, which the
+ * message names itself (a DHCP client's chaddr): on a flow many devices
+ * share, such as DHCP's broadcasts, the flow's own sides would be wrong.
+ */
+void proto_evidence_mac(const struct proto_ctx *ctx, const uint8_t mac[6], const char *kind,
+                        const char *value, size_t len);
+
+/*
  * Tells the layer the parser wants no more of ctx's flow (a TLS session
  * now encrypted, SSH past its banners): once the parser returns, the
  * flow's bytes are no longer reassembled nor handed over. Its state stays

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -629,6 +630,67 @@ static void test_probe(void **state)
     assert_int_equal(proto_dhcp_parser.ports[1], 68);
 }
 
+
+/* Evidence of the two DISCOVERs of test_evidence_goes_to_chaddr: "MAC kind=value". */
+static char seen[16][96];
+static size_t n_seen;
+
+static void on_evidence(void *arg, const struct proto_evidence *ev)
+{
+    (void)arg;
+    assert_true(n_seen < 16);
+    assert_non_null(ev->mac);
+    snprintf(seen[n_seen++], sizeof(seen[0]), "%02x:%02x %s=%.*s", ev->mac[4], ev->mac[5],
+             ev->kind, (int)ev->value_len, ev->value);
+}
+
+static bool was_seen(const char *line)
+{
+    for (size_t i = 0; i < n_seen; i++) {
+        if (strcmp(seen[i], line) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Every client's DISCOVER travels 0.0.0.0:68 to 255.255.255.255:67: one
+ * flow, whose client MAC is whoever spoke first. The evidence must name
+ * the device in each message's chaddr, and a second client saying the same
+ * vendor class must not be taken for a repeat.
+ */
+static void test_evidence_goes_to_chaddr(void **state)
+{
+    struct eve_writer *eve = eve_open("/dev/null");
+    struct proto_layer *pl = proto_layer_new(eve);
+    struct ww_flow flow;
+    struct msg m;
+
+    (void)state;
+    assert_non_null(pl);
+    proto_layer_set_evidence(pl, on_evidence, NULL);
+    memset(&flow, 0, sizeof(flow));
+    flow.key.family = 4;
+    flow.key.proto = 17;
+    flow.key.port[0] = 68;
+    flow.key.port[1] = 67;
+    memcpy(flow.client_mac, mac, 6);
+    n_seen = 0;
+    build_discover(&m);
+    proto_datagram(pl, &flow, FLOW_TOSERVER, TS0, m.b, (uint32_t)m.len, false);
+    m.b[28 + 5] = 0x99; /* a second client, same flow */
+    m.b[OPTS_AT + 3 + 9 + 2 + 8] = '2'; /* its host name (after options 53, 61): infusion2 */
+    proto_datagram(pl, &flow, FLOW_TOSERVER, TS0 + 1000, m.b, (uint32_t)m.len, false);
+    proto_flow_end(pl, &flow);
+    proto_layer_free(pl);
+    assert_int_equal(eve_close(eve), 0);
+    assert_true(was_seen("45:e6 dhcp.hostname=infusion1"));
+    assert_true(was_seen("45:99 dhcp.hostname=infusion2"));
+    assert_true(was_seen("45:e6 dhcp.vendor_class=MSFT 5.0"));
+    assert_true(was_seen("45:99 dhcp.vendor_class=MSFT 5.0"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, make_dir, remove_dir)
@@ -637,6 +699,7 @@ int main(void)
         T(test_bad_option_lengths), T(test_length_past_end),      T(test_bad_header),
         T(test_overload),           T(test_option_cap),           T(test_split_params_pads_no_end),
         T(test_message_types),      cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_evidence_goes_to_chaddr),
     };
 #undef T
 
