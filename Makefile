@@ -30,7 +30,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 .PHONY: all check asan fuzz fuzz-smoke bench bench-keystroke eval demo deps clean lint \
-        unit-bins format
+        unit-bins format testbed
 
 all: wardwatch
 
@@ -68,7 +68,7 @@ unit-bins: $(TEST_BIN)
 # Every test: unit tests, capture regression cases, the sanitizer pass over
 # ../shared/data when it is there. The last line is "N passed, N failed".
 check: deps
-	$(MAKE) wardwatch unit-bins
+	$(MAKE) wardwatch unit-bins testbed
 	$(MAKE) B=build/asan CFLAGS="-O1 -g $(SAN_FLAGS)" build/asan/wardwatch
 	tests/run --build $(B) --asan-build build/asan
 
@@ -120,7 +120,16 @@ eval: wardwatch
 
 demo: deps
 	$(MAKE) wardwatch
-	./wardwatch analyze -o wardwatch-out samples/demo.pcap
+	./wardwatch analyze -o wardwatch-out samples/hospital.pcap
+
+# The virtual hospital's own programs (testbed/tools); testbed/hospital runs them.
+TESTBED_BIN := build/testbed/hl7-send build/testbed/hl7-engine
+
+testbed: $(TESTBED_BIN)
+
+build/testbed/%: testbed/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) $(OPT) -g -o $@ $<
 
 # Installs missing packages when root; otherwise says what to run.
 deps:
