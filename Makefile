@@ -127,7 +127,7 @@ TESTBED_BIN := build/testbed/hl7-send build/testbed/hl7-engine
 
 testbed: $(TESTBED_BIN)
 
-build/testbed/%: testbed/tools/%.c
+build/testbed/%: testbed/tools/%.c testbed/tools/hl7_common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) $(OPT) -g -o $@ $<
 

@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #define PROG "hl7-engine"
+#include "hl7_common.h"
+
 #define MLLP_START 0x0B
 #define MLLP_END 0x1C
 #define HL7_CR '\r'
@@ -53,7 +55,6 @@
 #define BACKOFF_MAX_S 10.0        /* longest pause between connects */
 #define DROP_WARN_INTERVAL_S 60.0 /* at most one forward warning this often */
 #define POLL_MAX_MS 500           /* longest poll(), so signals are seen soon */
-#define TS_LEN 15                 /* YYYYMMDDHHMMSS and its NUL */
 #define HOST_MAX 256
 #define PORT_MAX 8
 #define PEER_MAX 80
@@ -125,37 +126,11 @@ static void engine_on_signal(int sig)
     engine_stop = 1;
 }
 
-static void engine_usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, PROG ": %s%s%s (try --help)\n", what, arg ? ": " : "", arg ? arg : "");
-    exit(1);
-}
-
 static void engine_help(void)
 {
     printf("usage: " PROG " --listen [ADDR:]PORT [--forward HOST:PORT] [--app NAME]\n"
            "       [--facility NAME] [--count-file PATH] [-v]\n"
            "Acknowledges HL7 v2 messages over MLLP and optionally forwards them.\n");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The wall clock as an HL7 timestamp, YYYYMMDDHHMMSS, local time. */
-static void hl7_timestamp(char out[TS_LEN])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-
-    localtime_r(&t, &tm);
-    if (strftime(out, TS_LEN, "%Y%m%d%H%M%S", &tm) == 0) {
-        out[0] = '\0';
-    }
 }
 
 /* ---- buffers with a cap ---- */
@@ -232,24 +207,6 @@ static int buf_flush(struct buf *b, int fd, size_t *written)
 
 /* ---- options ---- */
 
-/* Whether s is short and free of HL7 delimiters and control characters. */
-static bool opt_plain_text(const char *s)
-{
-    size_t len = strlen(s);
-
-    if (len == 0 || len > VALUE_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7F || strchr("|^~\\&", c) != NULL) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Splits [HOST:]PORT (HOST may be [V6ADDR]); a missing host is left empty. */
 static void opt_split_addr(const char *name, const char *arg, bool host_needed, char *host,
                            char *port)
@@ -270,7 +227,7 @@ static void opt_split_addr(const char *name, const char *arg, bool host_needed, 
 
         snprintf(what, sizeof(what), "%s needs %sPORT with a port from 1 to 65535", name,
                  host_needed ? "HOST:" : "[ADDR:]");
-        engine_usage_error(what, arg);
+        usage_error(what, arg);
     }
     memcpy(host, arg, host_len);
     host[host_len] = '\0';
@@ -279,13 +236,13 @@ static void opt_split_addr(const char *name, const char *arg, bool host_needed, 
 
 static const char *opt_text(const char *name, const char *arg)
 {
-    if (!opt_plain_text(arg)) {
+    if (!hl7_plain_text(arg, VALUE_MAX)) {
         char what[128];
 
         snprintf(what, sizeof(what),
                  "%s needs 1 to %d characters without | ^ ~ \\ & or control characters", name,
                  VALUE_MAX);
-        engine_usage_error(what, arg);
+        usage_error(what, arg);
     }
     return arg;
 }
@@ -325,15 +282,15 @@ static void opt_parse(struct engine *e, int argc, char **argv)
             engine_help();
             exit(0);
         } else if (i + 1 >= argc) {
-            engine_usage_error("unknown option, or no value after it", arg);
+            usage_error("unknown option, or no value after it", arg);
         } else if (opt_apply(e, arg, argv[i + 1])) {
             i++;
         } else {
-            engine_usage_error("unknown option", arg);
+            usage_error("unknown option", arg);
         }
     }
     if (e->opts.listen_port[0] == '\0') {
-        engine_usage_error("--listen [ADDR:]PORT is required", NULL);
+        usage_error("--listen [ADDR:]PORT is required", NULL);
     }
 }
 

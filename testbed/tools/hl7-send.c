@@ -37,6 +37,8 @@
 #include <unistd.h>
 
 #define PROG "hl7-send"
+#include "hl7_common.h"
+
 #define MLLP_START 0x0B
 #define MLLP_END 0x1C
 #define HL7_CR '\r'
@@ -51,7 +53,6 @@
 #define BED_MAX 16              /* bytes of a bed label */
 #define VERSION_MAX 8           /* bytes of an HL7 version such as 2.5.1 */
 #define CONTROL_ID_MAX 96
-#define TS_LEN 15 /* YYYYMMDDHHMMSS and its NUL */
 #define HOST_MAX 256
 #define PORT_MAX 8
 
@@ -111,12 +112,6 @@ static void send_on_signal(int sig)
     send_stop = 1;
 }
 
-static void send_usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, PROG ": %s%s%s (try --help)\n", what, arg ? ": " : "", arg ? arg : "");
-    exit(1);
-}
-
 static void send_help(void)
 {
     printf("usage: " PROG " --to HOST:PORT --type oru|adt --app NAME --facility NAME --bed BED\n"
@@ -155,14 +150,6 @@ static double rng_normal(uint64_t *state)
 
 /* ---- time ---- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleeps seconds, waking early on SIGTERM or SIGINT. */
 static void sleep_s(double seconds)
 {
@@ -181,37 +168,7 @@ static void sleep_s(double seconds)
     }
 }
 
-/* The wall clock as an HL7 timestamp, YYYYMMDDHHMMSS, local time. */
-static void hl7_timestamp(char out[TS_LEN])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-
-    localtime_r(&t, &tm);
-    if (strftime(out, TS_LEN, "%Y%m%d%H%M%S", &tm) == 0) {
-        out[0] = '\0';
-    }
-}
-
 /* ---- options ---- */
-
-/* Whether s is short and free of HL7 delimiters and control characters. */
-static bool opt_plain_text(const char *s, size_t max)
-{
-    size_t len = strlen(s);
-
-    if (len == 0 || len > max) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7F || strchr("|^~\\&", c) != NULL) {
-            return false;
-        }
-    }
-    return true;
-}
 
 /* Splits HOST:PORT (or [V6ADDR]:PORT) into o->host and o->port. */
 static void opt_parse_to(struct send_opts *o, const char *arg)
@@ -222,7 +179,7 @@ static void opt_parse_to(struct send_opts *o, const char *arg)
     long port;
 
     if (colon == NULL || colon == arg) {
-        send_usage_error("--to needs HOST:PORT", arg);
+        usage_error("--to needs HOST:PORT", arg);
     }
     host_len = (size_t)(colon - arg);
     if (arg[0] == '[' && host_len >= 2 && arg[host_len - 1] == ']') {
@@ -231,7 +188,7 @@ static void opt_parse_to(struct send_opts *o, const char *arg)
     }
     port = strtol(colon + 1, &end, 10);
     if (host_len == 0 || host_len >= HOST_MAX || *end != '\0' || port < 1 || port > 65535) {
-        send_usage_error("--to needs HOST:PORT with a port from 1 to 65535", colon + 1);
+        usage_error("--to needs HOST:PORT with a port from 1 to 65535", colon + 1);
     }
     memcpy(o->host, arg, host_len);
     o->host[host_len] = '\0';
@@ -247,7 +204,7 @@ static double opt_parse_double(const char *name, const char *arg, double lo, dou
         char what[96];
 
         snprintf(what, sizeof(what), "%s needs a number from %g to %g", name, lo, hi);
-        send_usage_error(what, arg);
+        usage_error(what, arg);
     }
     return v;
 }
@@ -263,20 +220,20 @@ static unsigned long long opt_parse_unsigned(const char *name, const char *arg)
         char what[64];
 
         snprintf(what, sizeof(what), "%s needs a whole number", name);
-        send_usage_error(what, arg);
+        usage_error(what, arg);
     }
     return v;
 }
 
 static const char *opt_parse_text(const char *name, const char *arg, size_t max)
 {
-    if (!opt_plain_text(arg, max)) {
+    if (!hl7_plain_text(arg, max)) {
         char what[128];
 
         snprintf(what, sizeof(what),
                  "%s needs 1 to %zu characters without | ^ ~ \\ & or control characters", name,
                  max);
-        send_usage_error(what, arg);
+        usage_error(what, arg);
     }
     return arg;
 }
@@ -286,7 +243,7 @@ static void opt_parse_version(struct send_opts *o, const char *arg)
     size_t len = strlen(arg);
 
     if (len == 0 || len > VERSION_MAX || strspn(arg, "0123456789.") != len) {
-        send_usage_error("--version needs an HL7 version such as 2.5", arg);
+        usage_error("--version needs an HL7 version such as 2.5", arg);
     }
     o->version = arg;
 }
@@ -298,7 +255,7 @@ static void opt_parse_type(struct send_opts *o, const char *arg)
     } else if (strcmp(arg, "adt") == 0) {
         o->kind = KIND_ADT;
     } else {
-        send_usage_error("--type must be oru or adt", arg);
+        usage_error("--type must be oru or adt", arg);
     }
     o->kind_set = true;
 }
@@ -338,13 +295,13 @@ static bool opt_apply(struct send_opts *o, const char *name, const char *val)
 static void opt_check_required(const struct send_opts *o)
 {
     if (o->host[0] == '\0') {
-        send_usage_error("--to HOST:PORT is required", NULL);
+        usage_error("--to HOST:PORT is required", NULL);
     }
     if (!o->kind_set) {
-        send_usage_error("--type oru|adt is required", NULL);
+        usage_error("--type oru|adt is required", NULL);
     }
     if (o->app == NULL || o->facility == NULL || o->bed == NULL) {
-        send_usage_error("--app, --facility and --bed are required", NULL);
+        usage_error("--app, --facility and --bed are required", NULL);
     }
 }
 
@@ -363,11 +320,11 @@ static void opt_parse(struct send_opts *o, int argc, char **argv)
             send_help();
             exit(0);
         } else if (i + 1 >= argc) {
-            send_usage_error("unknown option, or no value after it", arg);
+            usage_error("unknown option, or no value after it", arg);
         } else if (opt_apply(o, arg, argv[i + 1])) {
             i++;
         } else {
-            send_usage_error("unknown option", arg);
+            usage_error("unknown option", arg);
         }
     }
     opt_check_required(o);
