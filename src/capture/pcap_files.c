@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pcap_files: reads pcap and pcapng files through libpcap and merges them
- * by packet time with a binary heap of the files' next packets.
+ * pcap_files: reads capture files and merges them by packet time with a
+ * binary heap of the files' next packets. Classic pcap files (the libpcap
+ * file format, draft-ietf-opsawg-pcap) are read here, in place from a
+ * prefetching reader; pcapng and anything else goes through libpcap.
  */
 #include "capture/capture.h"
+#include "capture/prefetch.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -13,9 +16,18 @@
 #include <sys/stat.h>
 
 #define CAPTURE_IOBUF_LEN (1u << 20)
+#define PCAP_FILE_HDR_LEN 24
+#define PCAP_REC_HDR_LEN 16
+#define PCAP_MAGIC_USEC 0xa1b2c3d4u
+#define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_LINKTYPE_MASK 0x03ffffffu /* the upper bits say FCS, not link type */
+#define PCAP_CAPLEN_MAX 262144u        /* libpcap's largest snapshot length */
 
 struct capture_input {
-    pcap_t *pcap;
+    struct prefetch *pf; /* a classic pcap file, read here */
+    bool swapped;        /* its header fields are in the other byte order */
+    bool nsec;           /* its time stamps are in nanoseconds */
+    pcap_t *pcap;        /* anything else, read by libpcap */
     char *iobuf; /* stdio buffer of the file libpcap reads */
     struct capture_file_info info;
     /* the packet read ahead, waiting its turn in the heap */
@@ -80,6 +92,9 @@ static uint64_t input_position(const struct capture_input *in)
     FILE *fp;
     long pos;
 
+    if (in->pf != NULL) {
+        return prefetch_position(in->pf);
+    }
     if (in->pcap == NULL) {
         return in->done_bytes;
     }
@@ -90,6 +105,11 @@ static uint64_t input_position(const struct capture_input *in)
 
 static void input_close(struct capture_input *in)
 {
+    if (in->pf != NULL) {
+        in->done_bytes = in->info.size;
+        prefetch_close(in->pf);
+        in->pf = NULL;
+    }
     if (in->pcap != NULL) {
         in->done_bytes = in->info.size;
         pcap_close(in->pcap);
@@ -107,12 +127,76 @@ static void input_fail(struct capture_input *in, const char *why)
 }
 
 /* Reads the next packet of one file. Returns 1, or 0 at its end or on error. */
+static uint32_t field32(const struct capture_input *in, const uint8_t *p)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                 (uint32_t)p[3] << 24;
+
+    return in->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Ends a classic file: at its end (rc 0 with nothing read), or with why. */
+static int classic_end(struct capture_input *in, int rc, size_t got, size_t want,
+                       const char *what)
+{
+    char why[CAPTURE_ERROR_LEN];
+
+    if (rc == 0 && got == 0 && strcmp(what, "header") == 0) {
+        input_close(in);
+        return 0;
+    }
+    if (rc < 0) {
+        snprintf(why, sizeof(why), "error reading dump file: %s", strerror(-rc));
+    } else {
+        snprintf(why, sizeof(why), "truncated dump file; tried to read %zu %s bytes, only got %zu",
+                 want, what, got);
+    }
+    input_fail(in, why);
+    return 0;
+}
+
+/* The next record of a classic pcap file. Returns 1, or 0 at its end or on an error. */
+static int classic_read(struct capture_input *in)
+{
+    const uint8_t *h, *data;
+    size_t got;
+    int rc = prefetch_read(in->pf, PCAP_REC_HDR_LEN, &h, &got);
+
+    if (rc != 1) {
+        return classic_end(in, rc, got, PCAP_REC_HDR_LEN, "header");
+    }
+    uint32_t sec = field32(in, h), frac = field32(in, h + 4);
+    uint32_t caplen = field32(in, h + 8), len = field32(in, h + 12);
+
+    if (caplen > PCAP_CAPLEN_MAX) {
+        char why[CAPTURE_ERROR_LEN];
+
+        snprintf(why, sizeof(why), "invalid packet capture length %u, bigger than %u", caplen,
+                 PCAP_CAPLEN_MAX);
+        input_fail(in, why);
+        return 0;
+    }
+    rc = prefetch_read(in->pf, caplen, &data, &got);
+    if (rc != 1) {
+        return classic_end(in, rc, got, caplen, "captured");
+    }
+    in->ts_us = (uint64_t)sec * 1000000u + (in->nsec ? frac / 1000u : frac);
+    in->data = data;
+    in->caplen = caplen;
+    in->wirelen = len < caplen ? caplen : len;
+    in->info.packets++;
+    return 1;
+}
+
 static int input_read(struct capture_input *in)
 {
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc;
 
+    if (in->pf != NULL) {
+        return classic_read(in);
+    }
     if (in->pcap == NULL) {
         return 0;
     }
@@ -144,16 +228,45 @@ static const char *strip_path(const char *msg, const char *path)
     return msg;
 }
 
-static void input_open(struct capture_input *in, const char *path)
+/*
+ * Opens path when it is a classic pcap file of version 2. Returns false,
+ * with nothing left open, for anything else: libpcap reads or names it.
+ */
+static bool classic_open(struct capture_input *in, const char *path)
+{
+    const uint8_t *h;
+    size_t got;
+    uint32_t magic;
+
+    in->pf = prefetch_open(path);
+    if (in->pf == NULL || prefetch_read(in->pf, PCAP_FILE_HDR_LEN, &h, &got) != 1) {
+        prefetch_close(in->pf);
+        in->pf = NULL;
+        return false;
+    }
+    in->swapped = false;
+    magic = field32(in, h);
+    if (magic != PCAP_MAGIC_USEC && magic != PCAP_MAGIC_NSEC) {
+        in->swapped = true;
+        magic = field32(in, h);
+    }
+    in->nsec = magic == PCAP_MAGIC_NSEC;
+    if ((magic != PCAP_MAGIC_USEC && magic != PCAP_MAGIC_NSEC) ||
+        (field32(in, h + 4) & 0xffffu) != 2) {
+        prefetch_close(in->pf);
+        in->pf = NULL;
+        return false;
+    }
+    in->info.linktype = (int)(field32(in, h + 20) & PCAP_LINKTYPE_MASK);
+    return true;
+}
+
+/* Opens path with libpcap: pcapng, and whatever is not a classic pcap file. */
+static void libpcap_open(struct capture_input *in, const char *path)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    struct stat st;
     FILE *fp;
 
-    in->info.path = path;
-    if (stat(path, &st) == 0) {
-        in->info.size = (uint64_t)st.st_size;
-    }
     fp = fopen(path, "rb");
     if (fp == NULL) {
         input_fail(in, strerror(errno));
@@ -176,7 +289,20 @@ static void input_open(struct capture_input *in, const char *path)
         return;
     }
     in->info.linktype = pcap_datalink(in->pcap);
-    if (!decode_link_supported(in->info.linktype)) {
+}
+
+static void input_open(struct capture_input *in, const char *path)
+{
+    struct stat st;
+
+    in->info.path = path;
+    if (stat(path, &st) == 0) {
+        in->info.size = (uint64_t)st.st_size;
+    }
+    if (!classic_open(in, path)) {
+        libpcap_open(in, path);
+    }
+    if (!in->info.failed && !decode_link_supported(in->info.linktype)) {
         char why[CAPTURE_ERROR_LEN];
         const char *name = pcap_datalink_val_to_name(in->info.linktype);
 

@@ -253,16 +253,26 @@ static int x509_name(const struct der_item *name, char *out, size_t cap, size_t 
     return 0;
 }
 
-static void x509_serial(const struct der_item *it, char *out)
+/* Bytes as hex pairs joined by ':' ("0A:FF"), digits from the 16 given; out holds 3n. */
+static void hex_colons(const uint8_t *p, size_t n, const char *digits, char *out)
 {
-    size_t n = it->len < X509_SERIAL_BYTES_MAX ? it->len : X509_SERIAL_BYTES_MAX;
     size_t pos = 0;
 
     for (size_t i = 0; i < n; i++) {
-        snprintf(out + pos, 4, i + 1 < n ? "%02X:" : "%02X", it->p[i]);
-        pos += i + 1 < n ? 3 : 2;
+        if (i > 0) {
+            out[pos++] = ':';
+        }
+        out[pos++] = digits[p[i] >> 4];
+        out[pos++] = digits[p[i] & 15];
     }
     out[pos] = '\0';
+}
+
+static void x509_serial(const struct der_item *it, char *out)
+{
+    size_t n = it->len < X509_SERIAL_BYTES_MAX ? it->len : X509_SERIAL_BYTES_MAX;
+
+    hex_colons(it->p, n, "0123456789ABCDEF", out);
 }
 
 static bool all_digits(const uint8_t *p, size_t n)
@@ -307,9 +317,7 @@ static void x509_fingerprint(const uint8_t *der, size_t len, char *out)
     sha1_init(&ctx);
     sha1_update(&ctx, der, len);
     sha1_final(&ctx, d);
-    for (int i = 0; i < SHA1_DIGEST_LEN; i++) {
-        snprintf(out + 3 * i, 4, i + 1 < SHA1_DIGEST_LEN ? "%02x:" : "%02x", d[i]);
-    }
+    hex_colons(d, SHA1_DIGEST_LEN, "0123456789abcdef", out);
 }
 
 /* The dNSName entries of a subjectAltName value (GeneralNames). */

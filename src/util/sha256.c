@@ -52,8 +52,14 @@ static void sha256_block(uint32_t h[8], const uint8_t *block)
         uint32_t s0 = sha256_ror(a, 2) ^ sha256_ror(a, 13) ^ sha256_ror(a, 22);
         uint32_t maj = (a & v[1]) ^ (a & v[2]) ^ (v[1] & v[2]);
 
-        memmove(v + 1, v, 7 * sizeof(v[0]));
-        v[4] += t1;
+        /* The working variables move down one place (h = g, ..., b = a). */
+        v[7] = v[6];
+        v[6] = v[5];
+        v[5] = e;
+        v[4] = v[3] + t1;
+        v[3] = v[2];
+        v[2] = v[1];
+        v[1] = a;
         v[0] = t1 + s0 + maj;
     }
     for (int i = 0; i < 8; i++) {
