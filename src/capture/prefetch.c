@@ -43,7 +43,9 @@ struct prefetch {
     unsigned head;   /* the oldest filled block */
     unsigned filled; /* blocks filled and not given back */
     bool eof, quit;
-    int error; /* the thread's read error, as errno */
+    bool thread_waits; /* the thread, for room: woken when half the ring is free */
+    bool caller_waits; /* the caller, for bytes */
+    int error;         /* the thread's read error, as errno */
 };
 
 static atomic_int threads_running;
@@ -94,7 +96,12 @@ static void *reader_main(void *arg)
     pthread_mutex_lock(&p->mu);
     while (!p->quit && !p->eof) {
         if (p->filled == PREFETCH_BLOCKS) {
-            pthread_cond_wait(&p->cv, &p->mu);
+            /* Waits for half the ring, not one block: fewer wake-ups. */
+            p->thread_waits = true;
+            while (p->filled > PREFETCH_BLOCKS / 2 && !p->quit) {
+                pthread_cond_wait(&p->cv, &p->mu);
+            }
+            p->thread_waits = false;
             continue;
         }
         unsigned at = (p->head + p->filled) % PREFETCH_BLOCKS;
@@ -110,7 +117,9 @@ static void *reader_main(void *arg)
             p->error = (int)-n;
         }
         p->eof = n < (ssize_t)PREFETCH_BLOCK_LEN;
-        pthread_cond_broadcast(&p->cv);
+        if (p->caller_waits) {
+            pthread_cond_signal(&p->cv);
+        }
     }
     pthread_mutex_unlock(&p->mu);
     atomic_fetch_sub(&threads_running, 1);
@@ -164,11 +173,15 @@ static int next_block(struct prefetch *p)
         p->head = (p->head + 1) % PREFETCH_BLOCKS;
         p->filled--;
         p->holding = false;
-        pthread_cond_broadcast(&p->cv);
+        if (p->thread_waits && p->filled <= PREFETCH_BLOCKS / 2) {
+            pthread_cond_signal(&p->cv);
+        }
     }
+    p->caller_waits = true;
     while (p->filled == 0 && !p->eof) {
         pthread_cond_wait(&p->cv, &p->mu);
     }
+    p->caller_waits = false;
     if (p->filled > 0) {
         p->cur = p->blocks[p->head];
         p->cur_len = p->block_len[p->head];

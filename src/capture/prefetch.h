@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #define PREFETCH_THREADS_MAX 4        /* files read ahead by a thread at once */
-#define PREFETCH_BLOCK_LEN (1u << 20) /* bytes one read(2) of a reader thread asks for */
-#define PREFETCH_BLOCKS 4             /* blocks read ahead per file */
+#define PREFETCH_BLOCK_LEN (1u << 18) /* bytes one read(2) of a reader thread asks for */
+#define PREFETCH_BLOCKS 8             /* blocks read ahead per file */
 #define PREFETCH_SYNC_LEN (64u << 10) /* bytes one read(2) asks for without a thread */
 
 /*
