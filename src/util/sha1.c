@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "util/cpu.h"
+
 static uint32_t rol32(uint32_t x, unsigned n)
 {
     return (x << n) | (x >> (32 - n));
@@ -57,7 +59,6 @@ static void sha1_block_portable(uint32_t h[5], const uint8_t *block)
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 #define SHA1_GROUPS 20 /* of four rounds each */
@@ -111,14 +112,6 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void sha1_block_shani(uint32_
     _mm_storeu_si128((__m128i *)h, _mm_shuffle_epi32(abcd, 0x1b));
     h[4] = (uint32_t)_mm_extract_epi32(e, 3);
 }
-
-static bool cpu_has_sha(void)
-{
-    unsigned a, b, c, d;
-
-    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) &&
-           __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
-}
 #endif
 
 static void (*sha1_block)(uint32_t h[5], const uint8_t *block);
@@ -127,7 +120,7 @@ bool sha1_use_accel(bool on)
 {
     sha1_block = sha1_block_portable;
 #if defined(__x86_64__)
-    if (on && cpu_has_sha()) {
+    if (on && cpu_has_sha_ext()) {
         sha1_block = sha1_block_shani;
         return true;
     }

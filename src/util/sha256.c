@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "util/cpu.h"
+
 static uint32_t sha256_ror(uint32_t x, unsigned n)
 {
     return (x >> n) | (x << (32 - n));
@@ -29,7 +31,7 @@ static const uint32_t sha256_k[64] = {
 };
 
 /* Mixes one 64-byte block into the state: the message schedule, then 64 rounds. */
-static void sha256_block(uint32_t h[8], const uint8_t *block)
+static void sha256_block_portable(uint32_t h[8], const uint8_t *block)
 {
     uint32_t w[64];
     uint32_t v[8];
@@ -67,12 +69,80 @@ static void sha256_block(uint32_t h[8], const uint8_t *block)
     }
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define SHA256_GROUPS 16 /* of four rounds each */
+
+/*
+ * The block function with the x86 SHA extensions: sha256rnds2 does two
+ * rounds on the state split as ABEF and CDGH (lanes high to low),
+ * sha256msg1/sha256msg2 extend the message schedule four words at a time.
+ * Message words are byte-swapped into place; K is added before the rounds.
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha256_block_shani(uint32_t h[8],
+                                                                           const uint8_t *block)
+{
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bll, 0x0405060700010203ll);
+    __m128i w[SHA256_GROUPS];
+    __m128i dcba = _mm_loadu_si128((const __m128i *)h);
+    __m128i hgfe = _mm_loadu_si128((const __m128i *)(h + 4));
+    __m128i badc = _mm_shuffle_epi32(dcba, 0xb1);
+    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
+    __m128i abef = _mm_alignr_epi8(badc, efgh, 8);
+    __m128i cdgh = _mm_blend_epi16(efgh, badc, 0xf0);
+    __m128i abef_save = abef, cdgh_save = cdgh;
+
+    for (int k = 0; k < 4; k++) {
+        w[k] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(block + 16 * k)), swap);
+    }
+    for (int k = 4; k < SHA256_GROUPS; k++) {
+        __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w[k - 4], w[k - 3]),
+                                  _mm_alignr_epi8(w[k - 1], w[k - 2], 4));
+
+        w[k] = _mm_sha256msg2_epu32(t, w[k - 1]);
+    }
+    for (int k = 0; k < SHA256_GROUPS; k++) {
+        __m128i wk = _mm_add_epi32(w[k], _mm_loadu_si128((const __m128i *)(sha256_k + 4 * k)));
+
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0e));
+    }
+    abef = _mm_add_epi32(abef, abef_save);
+    cdgh = _mm_add_epi32(cdgh, cdgh_save);
+    /* Back to A..D and E..H in memory order. */
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1b);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xb1);
+
+    _mm_storeu_si128((__m128i *)h, _mm_blend_epi16(feba, dchg, 0xf0));
+    _mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+#endif
+
+static void (*sha256_block)(uint32_t h[8], const uint8_t *block);
+
+bool sha256_use_accel(bool on)
+{
+    sha256_block = sha256_block_portable;
+#if defined(__x86_64__)
+    if (on && cpu_has_sha_ext()) {
+        sha256_block = sha256_block_shani;
+        return true;
+    }
+#endif
+    (void)on;
+    return false;
+}
+
 void sha256_init(struct sha256_ctx *ctx)
 {
     /* The first 32 bits of the fractional parts of the square roots of the first 8 primes. */
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
+    if (sha256_block == NULL) {
+        sha256_use_accel(true);
+    }
     memcpy(ctx->h, iv, sizeof(iv));
     ctx->total_len = 0;
     ctx->block_len = 0;

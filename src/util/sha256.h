@@ -3,6 +3,7 @@
 #ifndef WW_UTIL_SHA256_H
 #define WW_UTIL_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,14 @@ struct sha256_ctx {
     uint8_t block[64];
     size_t block_len;
 };
+
+/*
+ * Picks the block function: the CPU's SHA instructions when on is true and
+ * it has them, the portable C otherwise. Returns true when the instructions
+ * are in use. sha256_init picks them by itself; tests call this to check
+ * both. Not thread-safe: call it before threads start.
+ */
+bool sha256_use_accel(bool on);
 
 void sha256_init(struct sha256_ctx *ctx);
 void sha256_update(struct sha256_ctx *ctx, const void *data, size_t len);
