@@ -115,12 +115,16 @@ bench-keystroke: $(B)/bench-keystroke
 # Keystroke detectors on the shared MEU data set, when it is there.
 EVAL_KEYSTROKE ?= ../shared/data/keystroke-meu-mobile-ksd/meu-timing.csv
 eval: wardwatch
+	python3 tests/detect/hospital_eval.py --wardwatch ./wardwatch
 	@if [ -f $(EVAL_KEYSTROKE) ]; then ./wardwatch keystroke eval $(EVAL_KEYSTROKE); \
 	else echo "eval: $(EVAL_KEYSTROKE) is absent; nothing to evaluate"; fi
 
+# The sample's first five minutes (one hospital day) are benign: learn on them.
+DEMO_LEARN ?= 300
+
 demo: deps
 	$(MAKE) wardwatch
-	./wardwatch analyze -o wardwatch-out samples/hospital.pcap
+	./wardwatch analyze --learn $(DEMO_LEARN) -o wardwatch-out samples/hospital.pcap
 
 # The virtual hospital's own programs (testbed/tools); testbed/hospital runs them.
 TESTBED_BIN := build/testbed/hl7-send build/testbed/hl7-engine

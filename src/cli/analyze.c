@@ -27,6 +27,7 @@ struct analyze_opts {
     struct flow_config flow;
     const char *rules_file; /* the user's own rules, after the shipped ones */
     const char *fingerprints; /* a model from `fingerprint train` */
+    uint64_t learn_s;         /* capture seconds the baselines learn */
     const char *ieee_dir;
     const char *const *files;
     int n_files;
@@ -52,6 +53,9 @@ static void analyze_usage(FILE *out)
             "      --fingerprints FILE name device types with a model made by\n"
             "                          `wardwatch fingerprint train` (evidence kind\n"
             "                          fingerprint.label, which rules map to classes)\n"
+            "      --learn S           learn what is normal for each device in the first\n"
+            "                          S seconds of capture time (default %d, one\n"
+            "                          hour); after it, departures are anomaly events\n"
             "      --json              print the summary as one JSON document\n"
             "  -q, --quiet             no progress bar (it is shown only when\n"
             "                          stderr is a terminal)\n"
@@ -65,7 +69,8 @@ static void analyze_usage(FILE *out)
             "                          tcp-established (%d), tcp-closed (%d),\n"
             "                          other-new (%d), other-established (%d)\n"
             "  -h, --help              print this help\n",
-            ANALYZE_OUT_DEFAULT, OUI_DIR_DEFAULT, FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
+            ANALYZE_OUT_DEFAULT, OUI_DIR_DEFAULT, BASELINE_LEARN_DEFAULT_S,
+            FLOW_MEMCAP_DEFAULT >> 20, FLOW_LIFETIME_MAX,
             FLOW_TIMEOUT_MAX, FLOW_TCP_NEW_TIMEOUT, FLOW_TCP_EST_TIMEOUT, FLOW_TCP_CLOSED_TIMEOUT,
             FLOW_OTHER_NEW_TIMEOUT, FLOW_OTHER_EST_TIMEOUT);
 }
@@ -137,7 +142,18 @@ static int parse_timeout(const char *arg, struct flow_config *flow)
     return -1;
 }
 
-enum { OPT_JSON = 256, OPT_MEMCAP, OPT_LIFETIME, OPT_TIMEOUT, OPT_RULES, OPT_IEEE, OPT_FP };
+enum {
+    OPT_JSON = 256,
+    OPT_MEMCAP,
+    OPT_LIFETIME,
+    OPT_TIMEOUT,
+    OPT_RULES,
+    OPT_IEEE,
+    OPT_FP,
+    OPT_LEARN
+};
+
+#define LEARN_MAX_S (10ull * 366 * 86400) /* ten years of capture time */
 
 /* Takes one of the flow-table options. Returns 0, or -1 having said what is wrong. */
 static int parse_flow_option(int ch, const char *arg, struct flow_config *flow)
@@ -185,11 +201,13 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         {"rules", required_argument, NULL, OPT_RULES},
         {"ieee-data", required_argument, NULL, OPT_IEEE},
         {"fingerprints", required_argument, NULL, OPT_FP},
+        {"learn", required_argument, NULL, OPT_LEARN},
         {NULL, 0, NULL, 0}};
     int ch;
 
     o->out_dir = ANALYZE_OUT_DEFAULT;
     o->ieee_dir = OUI_DIR_DEFAULT;
+    o->learn_s = BASELINE_LEARN_DEFAULT_S;
     flow_config_default(&o->flow);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
@@ -205,6 +223,12 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
             o->ieee_dir = optarg;
         } else if (ch == OPT_FP) {
             o->fingerprints = optarg;
+        } else if (ch == OPT_LEARN) {
+            if (cli_parse_u64(optarg, 0, LEARN_MAX_S, &o->learn_s) < 0) {
+                fprintf(stderr, "wardwatch analyze: --learn '%s': give whole seconds of "
+                                "capture time, such as 3600\n", optarg);
+                return -1;
+            }
         } else if (ch == 'h') {
             analyze_usage(stdout);
             return 1;
@@ -285,6 +309,7 @@ struct run_state {
     struct inventory *inventory;
     struct fp_model *fp_model;
     struct fp_collector *fp;
+    struct baseline *baseline;
 };
 
 /* Loads the fingerprint model, if one was given. Returns 0, or -1 having said why. */
@@ -472,6 +497,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.captures = rs->cs;
     r.engine = rs->engine;
     r.inventory = rs->inventory;
+    r.baseline = rs->baseline;
     r.eve_path = eve_path;
     report_failed_files(rs->cs, &r.n_failed);
     if (o->json) {
@@ -509,9 +535,12 @@ static int run(struct analyze_opts *o)
     ec.file_names = o->files;
     ec.inventory = rs.inventory;
     ec.fingerprints = rs.fp;
+    rs.baseline = baseline_new(&(struct baseline_config){
+        .learn_us = o->learn_s * 1000000u, .inv = rs.inventory, .eve = rs.eve});
+    ec.baseline = rs.baseline;
     rs.cs = capture_open(o->files, o->n_files);
     rs.engine = engine_new(&ec, rs.eve);
-    if (rs.cs == NULL || rs.engine == NULL) {
+    if (rs.cs == NULL || rs.engine == NULL || rs.baseline == NULL) {
         fprintf(stderr, "wardwatch analyze: out of memory (flow memcap %zu bytes); "
                         "try a smaller --flow-memcap\n", o->flow.memcap);
         goto out;
@@ -522,6 +551,7 @@ static int run(struct analyze_opts *o)
 out:
     eve_close(rs.eve);
     engine_free(rs.engine);
+    baseline_free(rs.baseline);
     close_inventory(&rs);
     capture_close(rs.cs);
     return rc;

@@ -15,6 +15,7 @@ struct analyze_result {
     const struct capture_set *captures;
     const struct engine *engine;
     const struct inventory *inventory;
+    const struct baseline *baseline;
     struct eve_stats eve;
     const char *eve_path;
     double wall_s;         /* seconds the run took */

@@ -185,6 +185,61 @@ static json_t *json_devices(const struct analyze_result *r)
                      "by_class", by_class);
 }
 
+static uint64_t anomaly_total(const struct baseline_stats *bs)
+{
+    uint64_t n = 0;
+
+    for (int k = 0; k < BL_KIND_MAX; k++) {
+        n += bs->anomalies[k];
+    }
+    return n;
+}
+
+static void print_anomalies(FILE *out, const struct analyze_result *r)
+{
+    const struct baseline_stats *bs;
+    const char *sep = ":";
+
+    if (r->baseline == NULL) {
+        return;
+    }
+    bs = baseline_stats(r->baseline);
+    if (bs->learning) {
+        fprintf(out, "  anomalies   none: still learning when the capture ended (--learn)\n");
+        return;
+    }
+    fprintf(out, "  anomalies   %llu", (unsigned long long)anomaly_total(bs));
+    for (int k = 0; k < BL_KIND_MAX; k++) {
+        if (bs->anomalies[k] > 0) {
+            fprintf(out, "%s %llu %s", sep, (unsigned long long)bs->anomalies[k],
+                    baseline_kind_name((enum baseline_kind)k));
+            sep = ",";
+        }
+    }
+    fprintf(out, " (after learning %llu devices; %llu repeats folded in)\n",
+            (unsigned long long)bs->devices_learned, (unsigned long long)bs->repeats);
+}
+
+static json_t *json_anomalies(const struct analyze_result *r)
+{
+    const struct baseline_stats *bs;
+    json_t *by_kind = json_object();
+
+    if (r->baseline == NULL) {
+        return json_pack("{s:I, s:o}", "total", (json_int_t)0, "by_kind", by_kind);
+    }
+    bs = baseline_stats(r->baseline);
+    for (int k = 0; k < BL_KIND_MAX; k++) {
+        json_object_set_new(by_kind, baseline_kind_name((enum baseline_kind)k),
+                            json_integer((json_int_t)bs->anomalies[k]));
+    }
+    return json_pack("{s:I, s:o, s:b, s:I, s:I, s:I}", "total",
+                     (json_int_t)anomaly_total(bs), "by_kind", by_kind, "learning",
+                     bs->learning, "devices_learned", (json_int_t)bs->devices_learned,
+                     "talks_learned", (json_int_t)bs->talks_learned, "repeats",
+                     (json_int_t)bs->repeats);
+}
+
 void summary_print_text(FILE *out, const struct analyze_result *r)
 {
     const struct decode_stats *ds = engine_decode_stats(r->engine);
@@ -207,6 +262,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_protocols(out, ds);
     print_decoder(out, ds);
     print_devices(out, r);
+    print_anomalies(out, r);
     fprintf(out, "  events      %s in %s", grouped(r->eve.events, b[0], sizeof(b[0])),
             r->eve_path);
     if (r->eve.dropped_oversize > 0) {
@@ -301,6 +357,7 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
                     (json_int_t)r->peak_rss);
     if (doc != NULL) {
         json_object_set_new(doc, "devices", json_devices(r));
+        json_object_set_new(doc, "anomalies", json_anomalies(r));
     }
     if (doc == NULL) {
         fprintf(stderr, "wardwatch analyze: could not build the JSON summary\n");

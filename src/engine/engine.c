@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "decode/decode_int.h"
+#include "detect/baseline.h"
 #include "output/events.h"
 #include "proto/proto.h"
 
@@ -34,6 +35,7 @@ struct engine {
     struct proto_layer *proto;
     struct inventory *inventory;
     struct fp_collector *fingerprints;
+    struct baseline *baseline;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -89,6 +91,7 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
     flow_table_set_stream_handler(e->flows, proto_stream, e->proto);
     e->inventory = cfg->inventory;
     e->fingerprints = cfg->fingerprints;
+    e->baseline = cfg->inventory != NULL ? cfg->baseline : NULL;
     if (e->inventory != NULL) {
         proto_layer_set_evidence(e->proto, inventory_evidence, e->inventory);
     }
@@ -161,7 +164,12 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     }
     if (p->family == 0) {
         if ((p->flags & PKT_ARP) && e->inventory != NULL) {
-            inventory_arp(e->inventory, p->ts_us, p->arp.sender_mac, p->arp.sender_ip);
+            uint32_t id = inventory_arp(e->inventory, p->ts_us, p->arp.sender_mac,
+                                        p->arp.sender_ip);
+
+            if (e->baseline != NULL) {
+                baseline_arp(e->baseline, p->ts_us, p->arp.sender_mac, p->arp.sender_ip, id);
+            }
         }
         return;
     }
@@ -170,7 +178,17 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
         return;
     }
     if (e->inventory != NULL && f->dir[0].pkts + f->dir[1].pkts == 1) {
-        inventory_flow_start(e->inventory, f);
+        uint32_t ids[2];
+
+        inventory_flow_start(e->inventory, f, ids);
+        if (e->baseline != NULL) {
+            baseline_flow_start(e->baseline, f, ids);
+        }
+    } else if (e->baseline != NULL && dir == FLOW_TOCLIENT && f->dir[FLOW_TOCLIENT].pkts == 1) {
+        uint32_t ids[2];
+
+        inventory_flow_ids(e->inventory, f, p->ts_us, ids);
+        baseline_flow_reply(e->baseline, f, ids, p->ts_us);
     }
     if (f->app_proto == APP_FAILED) {
         return;

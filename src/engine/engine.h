@@ -4,6 +4,7 @@
 #define WW_ENGINE_ENGINE_H
 
 #include "decode/decode.h"
+#include "detect/baseline.h"
 #include "flow/flow.h"
 #include "inventory/fingerprint.h"
 #include "inventory/inventory.h"
@@ -14,6 +15,7 @@ struct engine_config {
     const char *const *file_names; /* input names, by ww_packet.file_index */
     struct inventory *inventory;   /* borrowed; NULL: no device inventory */
     struct fp_collector *fingerprints; /* borrowed; NULL: no learned fingerprints */
+    struct baseline *baseline;     /* borrowed; NULL: no baselines (needs the inventory) */
 };
 
 /* Flows that ended, by transport. */

@@ -208,6 +208,26 @@ const struct rules *inventory_rules(const struct inventory *inv)
     return inv->cfg.rules;
 }
 
+const struct inv_device *inventory_device_by_id(const struct inventory *inv, uint32_t id)
+{
+    return id > 0 ? inventory_device(inv, id - 1) : NULL;
+}
+
+const char *inventory_device_name(const struct inv_device *d)
+{
+    const char *fqdn = NULL;
+
+    for (uint32_t i = 0; i < d->n_evidence; i++) {
+        if (strcmp(d->evidence[i].kind, "dhcp.hostname") == 0) {
+            return d->evidence[i].value;
+        }
+        if (fqdn == NULL && strcmp(d->evidence[i].kind, "dhcp.fqdn") == 0) {
+            fqdn = d->evidence[i].value;
+        }
+    }
+    return fqdn;
+}
+
 const char *inventory_class_name(const struct inventory *inv, const struct inv_device *d)
 {
     return d->class_idx >= 0 ? inv->cfg.rules->classes[d->class_idx].name : "unknown";
@@ -232,7 +252,7 @@ const struct inv_addr *inventory_device_addr(const struct inv_device *d)
 
 /* ---- addresses ---- */
 
-static bool addr_unicast(uint8_t family, const uint8_t *a)
+bool inventory_addr_unicast(uint8_t family, const uint8_t *a)
 {
     static const uint8_t zero[16];
 
@@ -242,8 +262,7 @@ static bool addr_unicast(uint8_t family, const uint8_t *a)
     return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
 }
 
-/* Private, shared, loopback and link-local space: addresses of the site itself. */
-static bool addr_local(uint8_t family, const uint8_t *a)
+bool inventory_addr_local(uint8_t family, const uint8_t *a)
 {
     if (family == 4) {
         return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
@@ -315,7 +334,7 @@ static bool routes_for_others(const struct inv_device *d, uint8_t family, const 
             continue;
         }
         n_family++;
-        mixed |= family == 4 && addr_local(4, x->addr) != addr_local(4, a);
+        mixed |= family == 4 && inventory_addr_local(4, x->addr) != inventory_addr_local(4, a);
     }
     return mixed || n_family >= (family == 4 ? INV_GATEWAY_V4 : INV_GATEWAY_V6);
 }
@@ -348,7 +367,7 @@ static uint8_t device_add_addr(struct inventory *inv, struct inv_device *d, uint
         }
         return (uint8_t)i;
     }
-    if (!addr_unicast(family, a) || (d->gateway && !addr_local(family, a))) {
+    if (!inventory_addr_unicast(family, a) || (d->gateway && !inventory_addr_local(family, a))) {
         return INV_NO_ADDR;
     }
     if (d->gateway) {
@@ -356,7 +375,7 @@ static uint8_t device_add_addr(struct inventory *inv, struct inv_device *d, uint
     }
     if (d->has_mac && routes_for_others(d, family, a)) {
         become_gateway(inv, d, ts_us);
-        if (!addr_local(family, a) || d->n_addrs > 0) {
+        if (!inventory_addr_local(family, a) || d->n_addrs > 0) {
             return INV_NO_ADDR; /* it showed its own address already */
         }
     }
@@ -486,7 +505,7 @@ static struct inv_device *endpoint(struct inventory *inv, uint64_t ts_us, const 
             return d;
         }
     }
-    if (!addr_unicast(family, a) || !addr_local(family, a)) {
+    if (!inventory_addr_unicast(family, a) || !inventory_addr_local(family, a)) {
         return NULL;
     }
     d = device_by_addr(inv, ts_us, family, a);
@@ -696,7 +715,7 @@ static void become_gateway(struct inventory *inv, struct inv_device *d, uint64_t
     d->gateway = true;
     for (uint32_t i = 0; i < d->n_addrs; i++) {
         remap[i] = INV_NO_ADDR;
-        if (addr_local(d->addrs[i].family, d->addrs[i].addr)) {
+        if (inventory_addr_local(d->addrs[i].family, d->addrs[i].addr)) {
             remap[i] = (uint8_t)out;
             d->addrs[out++] = d->addrs[i];
         }
@@ -922,7 +941,7 @@ static const uint8_t *flow_mac(const struct ww_flow *f, int side)
     return memcmp(m, zero, 6) != 0 ? m : NULL;
 }
 
-void inventory_flow_start(struct inventory *inv, const struct ww_flow *f)
+void inventory_flow_start(struct inventory *inv, const struct ww_flow *f, uint32_t ids[2])
 {
     for (int side = 0; side < 2; side++) {
         uint8_t ai;
@@ -930,6 +949,19 @@ void inventory_flow_start(struct inventory *inv, const struct ww_flow *f)
                                         flow_side_addr(f, side), &ai);
 
         announce_new(inv, d, f->first_us);
+        ids[side] = d != NULL ? d->id : 0;
+    }
+}
+
+void inventory_flow_ids(struct inventory *inv, const struct ww_flow *f, uint64_t ts_us,
+                        uint32_t ids[2])
+{
+    for (int side = 0; side < 2; side++) {
+        uint8_t ai;
+        struct inv_device *d = endpoint(inv, ts_us, flow_mac(f, side), f->key.family,
+                                        flow_side_addr(f, side), &ai);
+
+        ids[side] = d != NULL ? d->id : 0;
     }
 }
 
@@ -1049,13 +1081,14 @@ void inventory_flow_end(struct inventory *inv, const struct ww_flow *f)
     record_service(inv, f, c, s, s_ai);
 }
 
-void inventory_arp(struct inventory *inv, uint64_t ts_us, const uint8_t mac[6],
-                   const uint8_t ip[4])
+uint32_t inventory_arp(struct inventory *inv, uint64_t ts_us, const uint8_t mac[6],
+                       const uint8_t ip[4])
 {
     uint8_t ai;
     struct inv_device *d = endpoint(inv, ts_us, mac, 4, ip, &ai);
 
     announce_new(inv, d, ts_us);
+    return d != NULL ? d->id : 0;
 }
 
 void inventory_add(struct inventory *inv, uint64_t ts_us, const uint8_t mac[6], const char *kind,

@@ -92,15 +92,23 @@ void inventory_free(struct inventory *inv);
 /* Evidence from the parsers (a proto_evidence_fn; arg is the inventory). */
 void inventory_evidence(void *arg, const struct proto_evidence *ev);
 
-/* The first packet of a flow: both ends become known devices. */
-void inventory_flow_start(struct inventory *inv, const struct ww_flow *f);
+/*
+ * The first packet of a flow: both ends become known devices. ids gets the
+ * device ids of the client and server sides (0: no device, as for an
+ * address outside the site).
+ */
+void inventory_flow_start(struct inventory *inv, const struct ww_flow *f, uint32_t ids[2]);
+
+/* The device ids of a flow's client and server sides at ts_us, as inventory_flow_start gives. */
+void inventory_flow_ids(struct inventory *inv, const struct ww_flow *f, uint64_t ts_us,
+                        uint32_t ids[2]);
 
 /* A flow that ended: traffic counts, and the services each end offered and used. */
 void inventory_flow_end(struct inventory *inv, const struct ww_flow *f);
 
-/* An ARP packet: the sender's MAC and IPv4 address. */
-void inventory_arp(struct inventory *inv, uint64_t ts_us, const uint8_t mac[6],
-                   const uint8_t ip[4]);
+/* An ARP packet: the sender's MAC and IPv4 address. Returns the sender's device id, or 0. */
+uint32_t inventory_arp(struct inventory *inv, uint64_t ts_us, const uint8_t mac[6],
+                       const uint8_t ip[4]);
 
 /*
  * Evidence from elsewhere (a learned fingerprint): kind and value about
@@ -116,6 +124,16 @@ const struct inv_device *inventory_device(const struct inventory *inv, size_t i)
 void inventory_mark_saved(struct inventory *inv);
 
 const struct rules *inventory_rules(const struct inventory *inv);
+/* The device with this id (1-based), or NULL. */
+const struct inv_device *inventory_device_by_id(const struct inventory *inv, uint32_t id);
+/* Its host name from DHCP (option 12, else the FQDN of option 81), or NULL. */
+const char *inventory_device_name(const struct inv_device *d);
+
+/* Unicast: not zero, multicast or broadcast. */
+bool inventory_addr_unicast(uint8_t family, const uint8_t *a);
+/* Private, shared, loopback and link-local space: addresses of the site itself. */
+bool inventory_addr_local(uint8_t family, const uint8_t *a);
+
 /* The class of a device as a name ("unknown" when undecided). */
 const char *inventory_class_name(const struct inventory *inv, const struct inv_device *d);
 enum criticality inventory_criticality(const struct inventory *inv, const struct inv_device *d);

@@ -107,12 +107,9 @@ static void log_flow_body(struct jbuf *jb, const struct ww_flow *f, enum flow_en
     jb_object_close(jb);
 }
 
-void events_log_flow(struct eve_writer *w, const struct ww_flow *f, enum flow_end_reason why)
+void events_flow_fields(struct jbuf *jb, const struct ww_flow *f)
 {
-    struct jbuf *jb = eve_begin(w, f->last_us, "flow");
     char proto[8];
-    char cid[FLOW_COMMUNITY_ID_LEN + 1];
-    static const uint8_t zero_mac[6];
 
     jb_u64(jb, "flow_id", f->id);
     jb_ip(jb, "src_ip", f->key.family, flow_side_addr(f, 0));
@@ -120,6 +117,15 @@ void events_log_flow(struct eve_writer *w, const struct ww_flow *f, enum flow_en
     jb_ip(jb, "dest_ip", f->key.family, flow_side_addr(f, 1));
     jb_u64(jb, "dest_port", flow_side_port(f, 1));
     jb_str(jb, "proto", events_proto_name(f->key.proto, proto, sizeof(proto)));
+}
+
+void events_log_flow(struct eve_writer *w, const struct ww_flow *f, enum flow_end_reason why)
+{
+    struct jbuf *jb = eve_begin(w, f->last_us, "flow");
+    char cid[FLOW_COMMUNITY_ID_LEN + 1];
+    static const uint8_t zero_mac[6];
+
+    events_flow_fields(jb, f);
     if (f->app_proto != APP_NONE) {
         jb_str(jb, "app_proto", proto_name((enum app_proto)f->app_proto));
     }

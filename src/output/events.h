@@ -10,6 +10,9 @@
 /* Name of an IP protocol as Suricata writes it ("TCP", "IPv6-ICMP", "47"). */
 const char *events_proto_name(uint8_t proto, char *buf, size_t len);
 
+/* flow_id, src_ip, src_port, dest_ip, dest_port and proto of a flow, client first. */
+void events_flow_fields(struct jbuf *jb, const struct ww_flow *f);
+
 /* A flow that ended, with why. */
 void events_log_flow(struct eve_writer *w, const struct ww_flow *f, enum flow_end_reason why);
 

@@ -395,10 +395,15 @@ static void services_counted_per_flow(void **state)
     fixture_open(&fx);
     for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
         struct ww_flow f;
+        uint32_t start_ids[2], ids[2];
 
         make_flow(&f, flows[i].port, flows[i].app);
-        inventory_flow_start(fx.inv, &f);
+        inventory_flow_start(fx.inv, &f, start_ids);
         inventory_flow_end(fx.inv, &f);
+        inventory_flow_ids(fx.inv, &f, f.last_us, ids);
+        assert_int_equal(start_ids[0], 1); /* the client came first */
+        assert_int_equal(start_ids[1], 2);
+        assert_memory_equal(start_ids, ids, sizeof(ids));
     }
     assert_int_equal(inventory_count(fx.inv), 2);
     client = inventory_device(fx.inv, 0);

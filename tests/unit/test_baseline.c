@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_baseline: per-device baselines. A small site learns for LEARN_S,
+ * then each kind of departure must give exactly the anomaly events it
+ * should, and what was learned must give none.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "decode/decode_int.h"
+#include "detect/baseline.h"
+#include "eve_tmp.h"
+
+#define T0 1700000000000000ull
+#define S 1000000ull
+#define LEARN_S 100
+
+/* STRANGER is silent while the site learns. */
+enum { MONITOR, ENGINE, BILLING, LAPTOP, STRANGER, N_HOSTS, OUTSIDE = N_HOSTS };
+
+static const uint8_t macs[N_HOSTS][6] = {{0x02, 0, 0, 0, 0, 1}, {0x02, 0, 0, 0, 0, 2},
+                                         {0x02, 0, 0, 0, 0, 3}, {0x02, 0, 0, 0, 0, 4},
+                                         {0x02, 0, 0, 0, 0, 5}};
+static const uint8_t ips[N_HOSTS + 1][4] = {{10, 0, 0, 1}, {10, 0, 0, 2}, {10, 0, 0, 3},
+                                            {10, 0, 0, 4}, {10, 0, 0, 5}, {203, 0, 113, 5}};
+static const uint8_t router_mac[6] = {0x02, 0, 0, 0, 0, 0xfe};
+static const uint8_t router_ip[4] = {10, 0, 0, 254};
+
+static const char *const test_rules =
+    "class patient_monitor high medical Patient monitor\n"
+    "class hl7_interface_engine high clinical HL7 engine\n"
+    "class server medium it Server\n"
+    "rule patient_monitor 0.9 dhcp.hostname ^mon\n"
+    "rule hl7_interface_engine 0.9 dhcp.hostname ^engine\n"
+    "rule server 0.9 dhcp.hostname ^billing\n";
+
+struct site {
+    struct rules rules;
+    struct eve_writer *eve;
+    struct inventory *inv;
+    struct baseline *bl;
+};
+
+static void site_open(struct site *s)
+{
+    static const char *const names[N_HOSTS] = {"mon-bed-1", "engine", "billing", NULL, NULL};
+    char path[EVE_TMP_PATH_LEN + 32], err[RULES_ERROR_LEN];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/rules.conf", dir_path);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(test_rules, f);
+    fclose(f);
+    memset(&s->rules, 0, sizeof(s->rules));
+    assert_int_equal(rules_load(&s->rules, path, err), 0);
+    unlink(path);
+    s->eve = eve_open(file_path);
+    assert_non_null(s->eve);
+    s->inv = inventory_new(&(struct inv_config){&s->rules, NULL, s->eve});
+    assert_non_null(s->inv);
+    s->bl = baseline_new(&(struct baseline_config){LEARN_S * S, s->inv, s->eve});
+    assert_non_null(s->bl);
+    for (int h = 0; h < N_HOSTS; h++) {
+        if (names[h] != NULL) {
+            struct proto_evidence ev = {T0, macs[h], 4, ips[h], "dhcp.hostname", names[h],
+                                        strlen(names[h])};
+
+            inventory_evidence(s->inv, &ev);
+        }
+    }
+    /* The router shows its own address first: outside addresses behind it are not its own. */
+    inventory_arp(s->inv, T0, router_mac, router_ip);
+}
+
+/* Closes the site; returns the anomaly events written, as one JSON array. */
+static json_t *site_close(struct site *s)
+{
+    json_t *all = json_array();
+    char line[8192];
+    FILE *f;
+
+    baseline_free(s->bl);
+    inventory_free(s->inv);
+    assert_int_equal(eve_close(s->eve), 0);
+    rules_free(&s->rules);
+    f = fopen(file_path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        json_t *ev = json_loads(line, 0, NULL);
+
+        assert_non_null(ev);
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), "anomaly") == 0) {
+            json_array_append(all, ev);
+        }
+        json_decref(ev);
+    }
+    fclose(f);
+    return all;
+}
+
+/* A TCP flow from host c to host srv (or OUTSIDE, behind the router) on port, at t seconds. */
+static void make_flow(struct ww_flow *f, int c, int srv, uint16_t port, uint64_t t)
+{
+    memset(f, 0, sizeof(*f));
+    f->key.family = 4;
+    f->key.proto = IPPROTO_NUM_TCP;
+    memcpy(f->key.addr[0], ips[c], 4);
+    memcpy(f->key.addr[1], ips[srv], 4);
+    f->key.port[0] = 40000;
+    f->key.port[1] = port;
+    memcpy(f->client_mac, macs[c], 6);
+    memcpy(f->server_mac, srv == OUTSIDE ? router_mac : macs[srv], 6);
+    f->first_us = f->last_us = T0 + t * S;
+    f->dir[FLOW_TOSERVER].pkts = 1;
+}
+
+/* A flow begins; when answered, its server replies with a SYN-ACK (else a RST). */
+static void flow(struct site *s, int c, int srv, uint16_t port, uint64_t t, bool answered)
+{
+    struct ww_flow f;
+    uint32_t ids[2];
+
+    make_flow(&f, c, srv, port, t);
+    inventory_flow_start(s->inv, &f, ids);
+    baseline_flow_start(s->bl, &f, ids);
+    f.dir[FLOW_TOCLIENT].pkts = 1;
+    f.dir[FLOW_TOCLIENT].tcp_flags = answered ? TCP_SYN | TCP_ACK : TCP_RST | TCP_ACK;
+    inventory_flow_ids(s->inv, &f, f.first_us, ids);
+    baseline_flow_reply(s->bl, &f, ids, f.first_us);
+}
+
+/* The normal day: the monitor sends to the engine, the engine to the outside, every 10 s. */
+static void learn(struct site *s)
+{
+    for (uint64_t t = 0; t < LEARN_S; t += 10) {
+        flow(s, MONITOR, ENGINE, 2575, t, true);
+        flow(s, ENGINE, OUTSIDE, 443, t + 1, true);
+        flow(s, LAPTOP, BILLING, 443, t + 2, true);
+    }
+}
+
+static void open_learned(struct site *s)
+{
+    site_open(s);
+    learn(s);
+}
+
+static const char *field(json_t *ev, const char *obj, const char *key)
+{
+    json_t *a = json_object_get(ev, "anomaly");
+    json_t *o = obj != NULL ? json_object_get(a, obj) : a;
+
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The n anomalies must be of kind, about these device addresses, in order. */
+static void expect(json_t *all, const char *kind, const char *const *device_ips, size_t n)
+{
+    size_t got = 0;
+
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *ev = json_array_get(all, i);
+
+        if (strcmp(field(ev, NULL, "kind"), kind) != 0) {
+            continue;
+        }
+        assert_true(got < n);
+        assert_string_equal(field(ev, "device", "ip"), device_ips[got]);
+        assert_string_equal(field(ev, NULL, "type"), "behaviour");
+        got++;
+    }
+    assert_int_equal(got, n);
+}
+
+static void learned_traffic_is_quiet(void **state)
+{
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    for (uint64_t t = LEARN_S; t < 3 * LEARN_S; t += 10) {
+        flow(&s, MONITOR, ENGINE, 2575, t, true);
+        flow(&s, ENGINE, OUTSIDE, 443, t + 1, true);
+    }
+    assert_false(baseline_stats(s.bl)->learning);
+    assert_int_equal(baseline_stats(s.bl)->devices_learned, 4);
+    all = site_close(&s);
+    assert_int_equal(json_array_size(all), 0);
+    json_decref(all);
+}
+
+static void monitor_reaching_billing(void **state)
+{
+    static const char *const who[] = {"10.0.0.1", "10.0.0.3"};
+    struct site s;
+    json_t *all, *ev;
+
+    (void)state;
+    open_learned(&s);
+    for (int i = 0; i < 5; i++) { /* one departure, reported once */
+        flow(&s, MONITOR, BILLING, 443, 200 + i, true);
+    }
+    assert_int_equal(baseline_stats(s.bl)->repeats, 8);
+    all = site_close(&s);
+    expect(all, "new_peer_class", who, 2);
+    ev = json_array_get(all, 0);
+    assert_string_equal(field(ev, NULL, "severity"), "high");
+    assert_non_null(strstr(field(ev, NULL, "reason"),
+                           "patient monitor mon-bed-1 (10.0.0.1) opened TCP/443 to server billing "
+                           "(10.0.0.3), a peer class (server) it never contacted"));
+    assert_string_equal(field(ev, "peer", "class"), "server");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(ev, "anomaly"), "expected"), 0)),
+                        "opened to hl7_interface_engine on TCP/2575");
+    json_decref(all);
+}
+
+static void first_outside_contact(void **state)
+{
+    static const char *const monitor[] = {"10.0.0.1"};
+    static const char *const engine[] = {"10.0.0.2"};
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    flow(&s, MONITOR, OUTSIDE, 104, 200, true); /* never outside before */
+    flow(&s, ENGINE, OUTSIDE, 443, 201, true);  /* as learned */
+    flow(&s, ENGINE, OUTSIDE, 22, 202, true);   /* outside, but a new service */
+    all = site_close(&s);
+    expect(all, "first_outside", monitor, 1);
+    expect(all, "new_peer_class", engine, 1);
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "reason"),
+                           "opened TCP/104 to outside address 203.0.113.5; it had no traffic "
+                           "with outside addresses"));
+    json_decref(all);
+}
+
+static void new_service_answered(void **state)
+{
+    static const char *const engine[] = {"10.0.0.2"};
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    flow(&s, MONITOR, ENGINE, 23, 200, false); /* refused: no service */
+    flow(&s, MONITOR, ENGINE, 23, 201, true);  /* answered: a new service */
+    flow(&s, MONITOR, ENGINE, 2575, 202, true);
+    all = site_close(&s);
+    expect(all, "new_service", engine, 1);
+    json_decref(all);
+}
+
+static void arp_rebind(void **state)
+{
+    static const char *const laptop[] = {"10.0.0.4"};
+    struct site s;
+    json_t *all;
+    uint32_t id;
+
+    (void)state;
+    site_open(&s);
+    id = inventory_arp(s.inv, T0, macs[MONITOR], ips[MONITOR]);
+    baseline_arp(s.bl, T0, macs[MONITOR], ips[MONITOR], id);
+    learn(&s);
+    id = inventory_arp(s.inv, T0 + 200 * S, macs[LAPTOP], ips[MONITOR]); /* the spoof */
+    baseline_arp(s.bl, T0 + 200 * S, macs[LAPTOP], ips[MONITOR], id);
+    id = inventory_arp(s.inv, T0 + 201 * S, macs[MONITOR], ips[MONITOR]);
+    baseline_arp(s.bl, T0 + 201 * S, macs[MONITOR], ips[MONITOR], id);
+    id = inventory_arp(s.inv, T0 + 202 * S, macs[STRANGER], ips[STRANGER]); /* never seen */
+    baseline_arp(s.bl, T0 + 202 * S, macs[STRANGER], ips[STRANGER], id);
+    all = site_close(&s);
+    expect(all, "arp_rebind", laptop, 1);
+    assert_int_equal(json_array_size(all), 1);
+    json_decref(all);
+}
+
+static void new_device(void **state)
+{
+    static const char *const stranger[] = {"10.0.0.5"};
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    flow(&s, STRANGER, ENGINE, 2575, 200, true);
+    flow(&s, STRANGER, BILLING, 443, 201, true); /* the same device: reported once */
+    all = site_close(&s);
+    expect(all, "new_device", stranger, 1);
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "reason"),
+                           "device (10.0.0.5) appeared after learning: it was not seen in 100 s "
+                           "of learning; its first flow opened TCP/2575 to hl7 interface engine "
+                           "engine (10.0.0.2)"));
+    /*
+     * The engine never had a peer without a class on TCP/2575: an anomaly.
+     * Billing had one on TCP/443 (the laptop): none.
+     */
+    assert_int_equal(json_array_size(all), 2);
+    assert_string_equal(field(json_array_get(all, 1), NULL, "kind"), "new_peer_class");
+    assert_string_equal(field(json_array_get(all, 1), "device", "ip"), "10.0.0.2");
+    json_decref(all);
+}
+
+static void flow_rate(void **state)
+{
+    static const char *const laptop[] = {"10.0.0.4"};
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    /* 40 flows within 20 s where it opened one per 10 s: past the floor of 30. */
+    for (int i = 0; i < 40; i++) {
+        flow(&s, LAPTOP, BILLING, 443, 200 + i / 2, true);
+    }
+    all = site_close(&s);
+    expect(all, "flow_rate", laptop, 1);
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "reason"),
+                           "opened more than 30 flows within 60 s; the most it opened in any "
+                           "60 s of learning was 6"));
+    json_decref(all);
+}
+
+static void reply_seen_first_is_turned_round(void **state)
+{
+    struct site s;
+    struct ww_flow f;
+    uint32_t ids[2];
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    /* A UDP answer from the engine's port 53 seen before its question. */
+    make_flow(&f, ENGINE, MONITOR, 41000, 200);
+    f.key.proto = IPPROTO_NUM_UDP;
+    f.key.port[0] = 53;
+    inventory_flow_start(s.inv, &f, ids);
+    baseline_flow_start(s.bl, &f, ids);
+    all = site_close(&s);
+    /* Read the right way round: the monitor asked the engine on UDP/53, which is new. */
+    assert_int_equal(json_array_size(all), 2);
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "reason"), "UDP/53"));
+    json_decref(all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(learned_traffic_is_quiet),
+        cmocka_unit_test(monitor_reaching_billing),
+        cmocka_unit_test(first_outside_contact),
+        cmocka_unit_test(new_service_answered),
+        cmocka_unit_test(arp_rebind),
+        cmocka_unit_test(new_device),
+        cmocka_unit_test(flow_rate),
+        cmocka_unit_test(reply_seen_first_is_turned_round),
+    };
+
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
