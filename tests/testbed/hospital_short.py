@@ -43,9 +43,11 @@ def scenario_kinds():
     return kinds
 
 
-def leftover_namespaces():
+def leftover_namespaces(pid):
+    """The namespaces of the run with this pid (wwtbPID-...): another run's are not ours."""
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.startswith("wwtb")]
+    prefix = "wwtb%d-" % pid
+    return [line.split()[0] for line in out.splitlines() if line.startswith(prefix)]
 
 
 def main():
@@ -56,13 +58,14 @@ def main():
     if os.geteuid() != 0:
         return skip("not root; the virtual hospital needs network namespaces")
     out = args.keep or tempfile.mkdtemp(prefix="ww-hospital-")
-    before = set(leftover_namespaces())
-    proc = subprocess.run([HOSPITAL, "run", "--minutes", str(args.minutes), "--scenario",
-                           SCENARIO, "-o", out], capture_output=True, text=True)
-    sys.stdout.write(proc.stdout)
-    if proc.returncode != 0 and ("must run as root" in proc.stderr or "missing:" in proc.stderr
-                                 or "cannot create a network namespace" in proc.stderr):
-        return skip(proc.stderr.strip())
+    proc = subprocess.Popen([HOSPITAL, "run", "--minutes", str(args.minutes), "--scenario",
+                             SCENARIO, "-o", out], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate()
+    sys.stdout.write(stdout)
+    if proc.returncode != 0 and ("must run as root" in stderr or "missing:" in stderr
+                                 or "cannot create a network namespace" in stderr):
+        return skip(stderr.strip())
     passed, failed = 0, 0
 
     def verdict(ok, what):
@@ -71,7 +74,7 @@ def main():
         passed, failed = passed + ok, failed + (not ok)
 
     verdict(proc.returncode == 0, "hospital run exits 0%s" % (
-        "" if proc.returncode == 0 else ": " + proc.stderr.strip()[-500:]))
+        "" if proc.returncode == 0 else ": " + stderr.strip()[-500:]))
     labels = os.path.join(out, "labels.jsonl")
     pcap = os.path.join(out, "capture.pcap")
     if os.path.exists(labels) and os.path.exists(pcap):
@@ -91,7 +94,7 @@ def main():
             "" if not missing else " (missing: %s)" % ", ".join(sorted(missing))))
     else:
         verdict(False, "capture.pcap and labels.jsonl written")
-    left = set(leftover_namespaces()) - before
+    left = leftover_namespaces(proc.pid)
     verdict(not left, "no namespace left behind%s" % ("" if not left else ": " + " ".join(left)))
     if not args.keep and failed == 0:
         shutil.rmtree(out, ignore_errors=True)

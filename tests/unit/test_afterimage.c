@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_afterimage: the damped statistics against values worked out by
+ * hand from their definitions (afterimage.h), and Kitsune's packet
+ * features (streams.h) for a small exchange. Tolerance 1e-9 relative.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detect/afterimage.h"
+#include "detect/streams.h"
+
+#define TOL 1e-9
+
+static void near(double got, double want)
+{
+    if (fabs(got - want) > TOL * (fabs(want) > 1 ? fabs(want) : 1)) {
+        fail_msg("got %.12g, want %.12g", got, want);
+    }
+}
+
+/* 10 at t=0 and 20 at t=1 with lambda 1: the first is halved before the second is added. */
+static void stat_two_values(void **state)
+{
+    struct ai_stat s = {0};
+
+    (void)state;
+    ai_stat_update(&s, 1.0, 0.0, 10);
+    ai_stat_update(&s, 1.0, 1.0, 20);
+    near(s.w, 1.5);
+    near(s.ls, 0.5 * 10 + 20);
+    near(s.ss, 0.5 * 100 + 400);
+    near(ai_stat_mean(&s), 25 / 1.5);
+    near(ai_stat_var(&s), 450 / 1.5 - (25 / 1.5) * (25 / 1.5));
+    near(ai_stat_std(&s), sqrt(450 / 1.5 - (25 / 1.5) * (25 / 1.5)));
+}
+
+/* n equal values dt apart: w is the geometric sum (1 - d^n) / (1 - d), the variance 0. */
+static void stat_geometric_weight(void **state)
+{
+    const double lambda = 0.1, dt = 0.5, d = exp2(-lambda * dt);
+    struct ai_stat s = {0};
+    const int n = 200;
+
+    (void)state;
+    for (int k = 0; k < n; k++) {
+        ai_stat_update(&s, lambda, k * dt, 7);
+    }
+    near(s.w, (1 - pow(d, n)) / (1 - d));
+    near(ai_stat_mean(&s), 7);
+    assert_true(ai_stat_var(&s) < 1e-9);
+    /* Decay alone: two seconds at lambda 0.1 leave 2^-0.2 of everything. */
+    double w = s.w;
+    ai_stat_decay(&s, lambda, (n - 1) * dt + 2);
+    near(s.w, w * exp2(-0.2));
+    near(ai_stat_mean(&s), 7);
+}
+
+/*
+ * A pair with lambda 1: A takes 10 and 20 at t=0 and t=1, B takes 4 at
+ * t=1 and 8 at t=2. At t=1 A's first value is halved: w 1.5, LS 25, mean
+ * 50/3, so 20 leaves residual 10/3; B's first value leaves none, so SR
+ * stays 0. At t=2 everything of the pair is halved (A's residual to 5/3);
+ * B has w 1.5, LS 10, mean 20/3, residual 8 - 20/3 = 4/3, and SR gains
+ * 4/3 * 5/3. A, decayed to t=2: w 0.75, LS 12.5, SS 225.
+ */
+static void pair_by_hand(void **state)
+{
+    struct ai_stat a = {0}, b = {0};
+    struct ai_pair p = {0};
+    double out[4];
+    const double mean_a = 50.0 / 3, var_a = 225 / 0.75 - mean_a * mean_a;
+    const double mean_b = 20.0 / 3, var_b = (0.5 * 16 + 64) / 1.5 - mean_b * mean_b;
+    const double sr = 4.0 / 3 * 5.0 / 3, cov = sr / (0.75 + 1.5);
+
+    (void)state;
+    ai_stat_update(&a, 1.0, 0.0, 10);
+    ai_pair_update(&p, 1.0, 0.0, 0, &a, 10);
+    ai_stat_update(&a, 1.0, 1.0, 20);
+    ai_pair_update(&p, 1.0, 1.0, 0, &a, 20);
+    near(p.res[0], 10.0 / 3);
+    ai_stat_update(&b, 1.0, 1.0, 4);
+    ai_pair_update(&p, 1.0, 1.0, 1, &b, 4);
+    near(p.sr, 0);
+    ai_stat_update(&b, 1.0, 2.0, 8);
+    ai_stat_decay(&a, 1.0, 2.0);
+    ai_pair_update(&p, 1.0, 2.0, 1, &b, 8);
+    near(p.res[0], 5.0 / 3);
+    near(p.res[1], 4.0 / 3);
+    near(p.sr, sr);
+    ai_pair_features(&p, &a, &b, out);
+    near(out[0], sqrt(mean_a * mean_a + mean_b * mean_b));
+    near(out[1], sqrt(var_a + var_b));
+    near(out[2], cov);
+    near(out[3], cov / (sqrt(var_a) * sqrt(var_b)));
+}
+
+static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
+static const uint8_t ip_a[4] = {10, 0, 0, 1}, ip_b[4] = {10, 0, 0, 2};
+
+static struct stream_packet packet(double t, bool from_a, uint32_t len)
+{
+    return (struct stream_packet){t,          4,
+                                  from_a ? mac_a : mac_b,
+                                  from_a ? ip_a : ip_b,
+                                  from_a ? ip_b : ip_a,
+                                  from_a ? 40000 : 443,
+                                  from_a ? 443 : 40000,
+                                  6,
+                                  len};
+}
+
+/* A request of 100 bytes at t=0 and a reply of 300 at t=1, feature by feature. */
+static void streams_request_reply(void **state)
+{
+    struct streams *s = streams_new(4);
+    double f[STREAMS_FEATURES];
+    struct stream_packet req = packet(0.0, true, 100), rep = packet(1.0, false, 300);
+
+    (void)state;
+    assert_non_null(s);
+    streams_packet(s, &req, f);
+    for (int w = 0; w < AI_WINDOWS; w++) {
+        const double *o = f + w * STREAMS_PER_WINDOW;
+
+        near(o[0], 1), near(o[1], 100), near(o[2], 0);    /* MI */
+        near(o[3], 1), near(o[4], 100), near(o[5], 0);    /* H */
+        near(o[6], 1), near(o[7], 100), near(o[8], 0);    /* HH */
+        near(o[9], 100), near(o[10], 0), near(o[11], 0); /* no way back yet */
+        near(o[12], 0);
+        near(o[13], 1), near(o[14], 0), near(o[15], 0);   /* jitter: first packet */
+        near(o[16], 1), near(o[19], 100);                 /* HpHp */
+    }
+    streams_packet(s, &rep, f);
+    for (int w = 0; w < AI_WINDOWS; w++) {
+        const double *o = f + w * STREAMS_PER_WINDOW;
+
+        near(o[0], 1), near(o[1], 300);                    /* B's first packet */
+        near(o[6], 1), near(o[7], 300);
+        /* The request's way, decayed to t=1, still has mean 100 and variance 0. */
+        near(o[9], sqrt(300.0 * 300 + 100.0 * 100));
+        near(o[10], 0);
+        near(o[19], sqrt(300.0 * 300 + 100.0 * 100));
+    }
+    assert_true(streams_memory(s) > 0);
+    streams_free(s);
+}
+
+/* A table of 4 entries per kind takes 1000 sources: the oldest give way, nothing grows. */
+static void streams_bounded(void **state)
+{
+    struct streams *s = streams_new(2);
+    double f[STREAMS_FEATURES];
+    size_t before = streams_memory(s);
+    uint8_t ip[4] = {10, 1, 0, 0};
+
+    (void)state;
+    for (int i = 0; i < 1000; i++) {
+        struct stream_packet p = packet(i * 0.01, true, 60 + i % 7);
+
+        ip[2] = (uint8_t)(i >> 8);
+        ip[3] = (uint8_t)i;
+        p.src_ip = ip;
+        streams_packet(s, &p, f);
+        near(f[0], 1); /* each source is new, or came back after giving way */
+    }
+    assert_int_equal(streams_memory(s), before);
+    streams_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stat_two_values),       cmocka_unit_test(stat_geometric_weight),
+        cmocka_unit_test(pair_by_hand),          cmocka_unit_test(streams_request_reply),
+        cmocka_unit_test(streams_bounded),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
