@@ -166,15 +166,15 @@ static int pair_side(const struct stream_packet *p, bool ports)
 
 /* ---- features ------------------------------------------------------------ */
 
-static void put_stat(double *out, const struct ai_stat *s)
+static void put_stat(float *out, const struct ai_stat *s)
 {
-    out[0] = s->w;
-    out[1] = ai_stat_mean(s);
-    out[2] = ai_stat_std(s);
+    out[0] = (float)s->w;
+    out[1] = (float)ai_stat_mean(s);
+    out[2] = (float)ai_stat_std(s);
 }
 
 static void update_one_way(struct table *tb, uint64_t key, const struct stream_packet *p,
-                           double *out, size_t at)
+                           float *out, size_t at)
 {
     struct one_way *e = table_get(tb, key, p->t);
 
@@ -186,7 +186,7 @@ static void update_one_way(struct table *tb, uint64_t key, const struct stream_p
 
 /* A channel or socket: the way's 3 size features and the pair's 4, from at on; jitter at jit. */
 static void update_two_ways(struct table *ways, struct table *pairs, uint64_t tag,
-                            const struct stream_packet *p, bool ports, double *out, size_t at,
+                            const struct stream_packet *p, bool ports, float *out, size_t at,
                             size_t jit)
 {
     static const struct ai_stat none;
@@ -200,7 +200,8 @@ static void update_two_ways(struct table *ways, struct table *pairs, uint64_t ta
     fwd->seen = true;
     fwd->last_t = p->t;
     for (int w = 0; w < AI_WINDOWS; w++) {
-        double *o = out + w * STREAMS_PER_WINDOW;
+        float *o = out + w * STREAMS_PER_WINDOW;
+        double pf[4];
 
         ai_stat_update(&fwd->size[w], lambdas[w], p->t, p->len);
         if (rev != NULL) {
@@ -209,7 +210,10 @@ static void update_two_ways(struct table *ways, struct table *pairs, uint64_t ta
         ai_pair_update(&pair->pair[w], lambdas[w], p->t, side, &fwd->size[w], p->len);
         put_stat(o + at, &fwd->size[w]);
         ai_pair_features(&pair->pair[w], &fwd->size[w], rev != NULL ? &rev->size[w] : &none,
-                         o + at + 3);
+                         pf);
+        for (int i = 0; i < 4; i++) {
+            o[at + 3 + i] = (float)pf[i];
+        }
         if (!ports) {
             ai_stat_update(&fwd->jit[w], lambdas[w], p->t, dt);
             put_stat(o + jit, &fwd->jit[w]);
@@ -220,7 +224,7 @@ static void update_two_ways(struct table *ways, struct table *pairs, uint64_t ta
 /* Offsets of each stream's features within a window's 23. */
 enum { AT_MI = 0, AT_H = 3, AT_HH = 6, AT_JIT = 13, AT_HPHP = 16 };
 
-void streams_packet(struct streams *s, const struct stream_packet *p, double *out)
+void streams_packet(struct streams *s, const struct stream_packet *p, float *out)
 {
     uint64_t mi = nonzero(mix_bytes(endpoint_key(1, p, p->src_ip, 0), p->src_mac, 6));
 

@@ -47,7 +47,7 @@ struct streams *streams_new(unsigned capacity_log2);
 void streams_free(struct streams *s);
 
 /* Updates the packet's streams and writes its STREAMS_FEATURES features. */
-void streams_packet(struct streams *s, const struct stream_packet *p, double *out);
+void streams_packet(struct streams *s, const struct stream_packet *p, float *out);
 
 /* Bytes the tables take. */
 size_t streams_memory(const struct streams *s);

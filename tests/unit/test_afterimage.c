@@ -16,13 +16,24 @@
 #include "detect/afterimage.h"
 #include "detect/streams.h"
 
-#define TOL 1e-9
+#define TOL 1e-9     /* relative, for the statistics (double) */
+#define TOL_F 1e-6   /* relative, for the features (float) */
+
+static void near_tol(double got, double want, double tol)
+{
+    if (fabs(got - want) > tol * (fabs(want) > 1 ? fabs(want) : 1)) {
+        fail_msg("got %.12g, want %.12g", got, want);
+    }
+}
 
 static void near(double got, double want)
 {
-    if (fabs(got - want) > TOL * (fabs(want) > 1 ? fabs(want) : 1)) {
-        fail_msg("got %.12g, want %.12g", got, want);
-    }
+    near_tol(got, want, TOL);
+}
+
+static void near_f(float got, double want)
+{
+    near_tol(got, want, TOL_F);
 }
 
 /* 10 at t=0 and 20 at t=1 with lambda 1: the first is halved before the second is added. */
@@ -120,33 +131,33 @@ static struct stream_packet packet(double t, bool from_a, uint32_t len)
 static void streams_request_reply(void **state)
 {
     struct streams *s = streams_new(4);
-    double f[STREAMS_FEATURES];
+    float f[STREAMS_FEATURES];
     struct stream_packet req = packet(0.0, true, 100), rep = packet(1.0, false, 300);
 
     (void)state;
     assert_non_null(s);
     streams_packet(s, &req, f);
     for (int w = 0; w < AI_WINDOWS; w++) {
-        const double *o = f + w * STREAMS_PER_WINDOW;
+        const float *o = f + w * STREAMS_PER_WINDOW;
 
-        near(o[0], 1), near(o[1], 100), near(o[2], 0);    /* MI */
-        near(o[3], 1), near(o[4], 100), near(o[5], 0);    /* H */
-        near(o[6], 1), near(o[7], 100), near(o[8], 0);    /* HH */
-        near(o[9], 100), near(o[10], 0), near(o[11], 0); /* no way back yet */
-        near(o[12], 0);
-        near(o[13], 1), near(o[14], 0), near(o[15], 0);   /* jitter: first packet */
-        near(o[16], 1), near(o[19], 100);                 /* HpHp */
+        near_f(o[0], 1), near_f(o[1], 100), near_f(o[2], 0);    /* MI */
+        near_f(o[3], 1), near_f(o[4], 100), near_f(o[5], 0);    /* H */
+        near_f(o[6], 1), near_f(o[7], 100), near_f(o[8], 0);    /* HH */
+        near_f(o[9], 100), near_f(o[10], 0), near_f(o[11], 0); /* no way back yet */
+        near_f(o[12], 0);
+        near_f(o[13], 1), near_f(o[14], 0), near_f(o[15], 0);   /* jitter: first packet */
+        near_f(o[16], 1), near_f(o[19], 100);                 /* HpHp */
     }
     streams_packet(s, &rep, f);
     for (int w = 0; w < AI_WINDOWS; w++) {
-        const double *o = f + w * STREAMS_PER_WINDOW;
+        const float *o = f + w * STREAMS_PER_WINDOW;
 
-        near(o[0], 1), near(o[1], 300);                    /* B's first packet */
-        near(o[6], 1), near(o[7], 300);
+        near_f(o[0], 1), near_f(o[1], 300);                    /* B's first packet */
+        near_f(o[6], 1), near_f(o[7], 300);
         /* The request's way, decayed to t=1, still has mean 100 and variance 0. */
-        near(o[9], sqrt(300.0 * 300 + 100.0 * 100));
-        near(o[10], 0);
-        near(o[19], sqrt(300.0 * 300 + 100.0 * 100));
+        near_f(o[9], sqrt(300.0 * 300 + 100.0 * 100));
+        near_f(o[10], 0);
+        near_f(o[19], sqrt(300.0 * 300 + 100.0 * 100));
     }
     assert_true(streams_memory(s) > 0);
     streams_free(s);
@@ -156,7 +167,7 @@ static void streams_request_reply(void **state)
 static void streams_bounded(void **state)
 {
     struct streams *s = streams_new(2);
-    double f[STREAMS_FEATURES];
+    float f[STREAMS_FEATURES];
     size_t before = streams_memory(s);
     uint8_t ip[4] = {10, 1, 0, 0};
 
@@ -168,7 +179,7 @@ static void streams_bounded(void **state)
         ip[3] = (uint8_t)i;
         p.src_ip = ip;
         streams_packet(s, &p, f);
-        near(f[0], 1); /* each source is new, or came back after giving way */
+        near_f(f[0], 1); /* each source is new, or came back after giving way */
     }
     assert_int_equal(streams_memory(s), before);
     streams_free(s);
