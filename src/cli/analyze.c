@@ -28,6 +28,9 @@ struct analyze_opts {
     const char *rules_file; /* the user's own rules, after the shipped ones */
     const char *fingerprints; /* a model from `fingerprint train` */
     uint64_t learn_s;         /* capture seconds the baselines learn */
+    bool ensemble;            /* detection layer two, the autoencoder ensemble */
+    const char *model;        /* its model from an earlier run */
+    const char *save_model;   /* where to save its model at the end */
     const char *ieee_dir;
     const char *const *files;
     int n_files;
@@ -56,6 +59,13 @@ static void analyze_usage(FILE *out)
             "      --learn S           learn what is normal for each device in the first\n"
             "                          S seconds of capture time (default %d, one\n"
             "                          hour); after it, departures are anomaly events\n"
+            "      --ensemble          also score every packet with Kitsune's features\n"
+            "                          and autoencoder ensemble, trained in the same\n"
+            "                          learning period (not yet on by default)\n"
+            "      --model FILE        the ensemble's model from --save-model of an\n"
+            "                          earlier run: no ensemble learning (implies\n"
+            "                          --ensemble)\n"
+            "      --save-model FILE   save the ensemble's model at the end\n"
             "      --json              print the summary as one JSON document\n"
             "  -q, --quiet             no progress bar (it is shown only when\n"
             "                          stderr is a terminal)\n"
@@ -150,7 +160,10 @@ enum {
     OPT_RULES,
     OPT_IEEE,
     OPT_FP,
-    OPT_LEARN
+    OPT_LEARN,
+    OPT_ENSEMBLE,
+    OPT_MODEL,
+    OPT_SAVE_MODEL
 };
 
 #define LEARN_MAX_S (10ull * 366 * 86400) /* ten years of capture time */
@@ -202,6 +215,9 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         {"ieee-data", required_argument, NULL, OPT_IEEE},
         {"fingerprints", required_argument, NULL, OPT_FP},
         {"learn", required_argument, NULL, OPT_LEARN},
+        {"ensemble", no_argument, NULL, OPT_ENSEMBLE},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"save-model", required_argument, NULL, OPT_SAVE_MODEL},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -223,6 +239,10 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
             o->ieee_dir = optarg;
         } else if (ch == OPT_FP) {
             o->fingerprints = optarg;
+        } else if (ch == OPT_ENSEMBLE || ch == OPT_MODEL || ch == OPT_SAVE_MODEL) {
+            o->ensemble = true;
+            o->model = ch == OPT_MODEL ? optarg : o->model;
+            o->save_model = ch == OPT_SAVE_MODEL ? optarg : o->save_model;
         } else if (ch == OPT_LEARN) {
             if (cli_parse_u64(optarg, 0, LEARN_MAX_S, &o->learn_s) < 0) {
                 fprintf(stderr, "wardwatch analyze: --learn '%s': give whole seconds of "
@@ -310,7 +330,23 @@ struct run_state {
     struct fp_model *fp_model;
     struct fp_collector *fp;
     struct baseline *baseline;
+    struct ensemble *ensemble;
 };
+
+/* Makes the autoencoder ensemble, from a saved model if given. Returns 0, or -1 having said why. */
+static int open_ensemble(const struct analyze_opts *o, struct run_state *rs)
+{
+    char err[512];
+
+    rs->ensemble = ensemble_new(&(struct ensemble_config){o->learn_s * 1000000u, o->model,
+                                                          rs->eve},
+                                err, sizeof(err));
+    if (rs->ensemble == NULL) {
+        fprintf(stderr, "wardwatch analyze: --model %s\n", err);
+        return -1;
+    }
+    return 0;
+}
 
 /* Loads the fingerprint model, if one was given. Returns 0, or -1 having said why. */
 static int open_fingerprints(const struct analyze_opts *o, struct run_state *rs)
@@ -483,6 +519,13 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     if (save_inventory(o, rs) < 0) {
         return WW_EXIT_INTERNAL;
     }
+    if (o->save_model != NULL && ensemble_save(rs->ensemble, o->save_model) < 0) {
+        fprintf(stderr, "wardwatch analyze: --save-model %s: %s\n", o->save_model,
+                errno == EAGAIN ? "the ensemble had not finished its feature map (it needs "
+                                  "5000 IP packets of learning); nothing saved"
+                                : strerror(errno));
+        return WW_EXIT_INPUT;
+    }
     r.wall_s = now_s() - t0;
     engine_log_stats(rs->engine, r.wall_s);
     r.eve = *eve_writer_stats(rs->eve);
@@ -498,6 +541,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.engine = rs->engine;
     r.inventory = rs->inventory;
     r.baseline = rs->baseline;
+    r.ensemble = rs->ensemble;
     r.eve_path = eve_path;
     report_failed_files(rs->cs, &r.n_failed);
     if (o->json) {
@@ -538,6 +582,11 @@ static int run(struct analyze_opts *o)
     rs.baseline = baseline_new(&(struct baseline_config){
         .learn_us = o->learn_s * 1000000u, .inv = rs.inventory, .eve = rs.eve});
     ec.baseline = rs.baseline;
+    if (o->ensemble && open_ensemble(o, &rs) < 0) {
+        rc = WW_EXIT_INPUT;
+        goto out;
+    }
+    ec.ensemble = rs.ensemble;
     rs.cs = capture_open(o->files, o->n_files);
     rs.engine = engine_new(&ec, rs.eve);
     if (rs.cs == NULL || rs.engine == NULL || rs.baseline == NULL) {
@@ -552,6 +601,7 @@ out:
     eve_close(rs.eve);
     engine_free(rs.engine);
     baseline_free(rs.baseline);
+    ensemble_free(rs.ensemble);
     close_inventory(&rs);
     capture_close(rs.cs);
     return rc;

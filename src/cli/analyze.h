@@ -16,6 +16,7 @@ struct analyze_result {
     const struct engine *engine;
     const struct inventory *inventory;
     const struct baseline *baseline;
+    const struct ensemble *ensemble; /* NULL without --ensemble */
     struct eve_stats eve;
     const char *eve_path;
     double wall_s;         /* seconds the run took */

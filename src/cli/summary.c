@@ -220,6 +220,44 @@ static void print_anomalies(FILE *out, const struct analyze_result *r)
             (unsigned long long)bs->devices_learned, (unsigned long long)bs->repeats);
 }
 
+static const char *phase_name(enum kitnet_phase p)
+{
+    return p == KITNET_MAPPING ? "mapping" : p == KITNET_TRAINING ? "training" : "scoring";
+}
+
+static void print_ensemble(FILE *out, const struct analyze_result *r)
+{
+    struct ensemble_stats es;
+
+    if (r->ensemble == NULL) {
+        return;
+    }
+    es = ensemble_stats(r->ensemble);
+    if (es.phase != KITNET_SCORING) {
+        fprintf(out, "  ensemble    still %s when learning or the capture ended: nothing "
+                     "scored\n", phase_name(es.phase));
+        return;
+    }
+    fprintf(out, "  ensemble    %u autoencoders; %llu packets scored, %llu over the threshold "
+                 "%.4g; %llu anomalies\n", es.groups, (unsigned long long)es.scored,
+            (unsigned long long)es.over, es.threshold, (unsigned long long)es.anomalies);
+}
+
+static json_t *json_ensemble(const struct analyze_result *r)
+{
+    struct ensemble_stats es;
+
+    if (r->ensemble == NULL) {
+        return json_null();
+    }
+    es = ensemble_stats(r->ensemble);
+    return json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "phase",
+                     phase_name(es.phase), "autoencoders", (int)es.groups, "packets",
+                     (json_int_t)es.packets, "scored", (json_int_t)es.scored, "over",
+                     (json_int_t)es.over, "anomalies", (json_int_t)es.anomalies, "threshold",
+                     es.threshold, "lognormal_mu", es.mu, "lognormal_sigma", es.sigma);
+}
+
 static json_t *json_anomalies(const struct analyze_result *r)
 {
     const struct baseline_stats *bs;
@@ -263,6 +301,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_decoder(out, ds);
     print_devices(out, r);
     print_anomalies(out, r);
+    print_ensemble(out, r);
     fprintf(out, "  events      %s in %s", grouped(r->eve.events, b[0], sizeof(b[0])),
             r->eve_path);
     if (r->eve.dropped_oversize > 0) {
@@ -358,6 +397,7 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
     if (doc != NULL) {
         json_object_set_new(doc, "devices", json_devices(r));
         json_object_set_new(doc, "anomalies", json_anomalies(r));
+        json_object_set_new(doc, "ensemble", json_ensemble(r));
     }
     if (doc == NULL) {
         fprintf(stderr, "wardwatch analyze: could not build the JSON summary\n");

@@ -12,6 +12,7 @@
 #define KITNET_HIDDEN_RATIO 0.75
 #define KITNET_SCORE_MIN 1e-12 /* scores are logged: none is taken as smaller */
 #define KITNET_RANGE_MIN 1e-12f
+#define KITNET_BLOCK 256 /* training scores are summed in blocks of this many vectors */
 
 struct kitnet {
     struct kitnet_config cfg;
@@ -37,7 +38,13 @@ struct kitnet {
     float *ratios;      /* kitnet_group_ratios' answer */
     bool last_batch;    /* the last scores came from kitnet_score_batch */
 
-    /* the threshold: ln(score) moments over training's later half */
+    /*
+     * The threshold: ln(score) summed per block of training (count, sum,
+     * sum of squares), so that the later half can be taken however long
+     * training lasts; or, once scoring or loaded, the later half's sums.
+     */
+    double *blocks;
+    size_t n_blocks, cap_blocks;
     uint64_t n_scores;
     double sum_log, sum_log2;
     double mu, sigma, threshold;
@@ -592,16 +599,30 @@ static float ensemble(struct kitnet *k, const float *x, bool learn)
     return score;
 }
 
+/* Sums the blocks of the later half of training (and what a loaded model had) into n_scores. */
+static void later_half(struct kitnet *k)
+{
+    for (size_t b = k->n_blocks / 2; b < k->n_blocks; b++) {
+        k->n_scores += (uint64_t)k->blocks[3 * b];
+        k->sum_log += k->blocks[3 * b + 1];
+        k->sum_log2 += k->blocks[3 * b + 2];
+    }
+    k->n_blocks = 0;
+}
+
 static void finish_training(struct kitnet *k)
 {
-    double n = (double)(k->n_scores > 0 ? k->n_scores : 1);
-    double var = k->sum_log2 / n - (k->sum_log / n) * (k->sum_log / n);
+    double n, var;
+
+    later_half(k);
+    n = (double)(k->n_scores > 0 ? k->n_scores : 1);
+    var = k->sum_log2 / n - (k->sum_log / n) * (k->sum_log / n);
 
     k->mu = k->sum_log / n;
     k->sigma = var > 0 ? sqrt(var) : 0;
     k->threshold = exp(k->mu + kitnet_normal_quantile(k->cfg.false_alarm) * k->sigma);
     for (uint32_t g = 0; g < k->n_groups; g++) {
-        k->train_error[g] /= n;
+        k->train_error[g] /= (double)(k->seen > 0 ? k->seen : 1);
     }
     k->phase = KITNET_SCORING;
     k->seen = 0;
@@ -611,17 +632,29 @@ static float train(struct kitnet *k, const float *x)
 {
     float score = ensemble(k, x, true);
 
-    k->seen++;
-    if (k->seen > k->cfg.train_grace / 2) { /* the later half sets the threshold */
-        double l = log(score > KITNET_SCORE_MIN ? score : KITNET_SCORE_MIN);
+    double l = log(score > KITNET_SCORE_MIN ? score : KITNET_SCORE_MIN);
+    size_t b = k->seen / KITNET_BLOCK;
 
-        k->n_scores++;
-        k->sum_log += l;
-        k->sum_log2 += l * l;
-        for (uint32_t g = 0; g < k->n_groups; g++) {
-            k->train_error[g] += k->errors[g];
+    if (b >= k->cap_blocks) {
+        size_t cap = k->cap_blocks ? 2 * k->cap_blocks : 64;
+        double *nb = realloc(k->blocks, 3 * cap * sizeof(double));
+
+        if (nb == NULL) {
+            finish_training(k); /* no room to learn the threshold further: stop here */
+            return score;
         }
+        memset(nb + 3 * k->cap_blocks, 0, 3 * (cap - k->cap_blocks) * sizeof(double));
+        k->blocks = nb;
+        k->cap_blocks = cap;
     }
+    k->n_blocks = b + 1;
+    k->blocks[3 * b] += 1;
+    k->blocks[3 * b + 1] += l;
+    k->blocks[3 * b + 2] += l * l;
+    for (uint32_t g = 0; g < k->n_groups; g++) {
+        k->train_error[g] += k->errors[g];
+    }
+    k->seen++;
     if (k->seen >= k->cfg.train_grace) {
         finish_training(k);
     }
@@ -707,7 +740,15 @@ void kitnet_free(struct kitnet *k)
     free(k->errors);
     free(k->ratios);
     free(k->train_error);
+    free(k->blocks);
     free(k);
+}
+
+void kitnet_end_training(struct kitnet *k)
+{
+    if (k->phase == KITNET_TRAINING) {
+        finish_training(k);
+    }
 }
 
 enum kitnet_phase kitnet_phase(const struct kitnet *k)
@@ -822,9 +863,17 @@ int kitnet_save(const struct kitnet *k, const char *path)
     fprintf(f, "config %u %u %a %a %llu %llu %llu\n", c->n_features, c->max_group,
             (double)c->rate, c->false_alarm, (unsigned long long)c->map_grace,
             (unsigned long long)c->train_grace, (unsigned long long)c->seed);
+    uint64_t n_scores = k->n_scores;
+    double sum_log = k->sum_log, sum_log2 = k->sum_log2;
+
+    for (size_t b = k->n_blocks / 2; b < k->n_blocks; b++) { /* training: its later half */
+        n_scores += (uint64_t)k->blocks[3 * b];
+        sum_log += k->blocks[3 * b + 1];
+        sum_log2 += k->blocks[3 * b + 2];
+    }
     fprintf(f, "state %d %llu %llu %a %a %a %a %a\n", (int)k->phase,
-            (unsigned long long)k->seen, (unsigned long long)k->n_scores, k->sum_log,
-            k->sum_log2, k->mu, k->sigma, k->threshold);
+            (unsigned long long)k->seen, (unsigned long long)n_scores, sum_log, sum_log2,
+            k->mu, k->sigma, k->threshold);
     fprintf(f, "groups %u\n", k->n_groups);
     for (uint32_t g = 0; g < k->n_groups; g++) {
         fprintf(f, "group %a", k->train_error[g]);

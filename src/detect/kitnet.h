@@ -10,10 +10,10 @@
  *     features are clustered by correlation distance 1 - |r| (single
  *     linkage), and the tree is cut top-down into groups of at most
  *     max_group features.
- *  2. training (train_grace vectors): one autoencoder per group, and an
- *     output autoencoder over the groups' reconstruction errors, learn by
- *     SGD, one vector at a time. The scores of the last half of training
- *     are kept to set the threshold.
+ *  2. training (train_grace vectors, or until kitnet_end_training): one
+ *     autoencoder per group, and an output autoencoder over the groups'
+ *     reconstruction errors, learn by SGD, one vector at a time. The
+ *     scores of the later half of training set the threshold.
  *  3. scoring: the output autoencoder's error is the vector's score.
  *
  * Each autoencoder has one hidden layer of ceil(0.75 n) sigmoid units and
@@ -90,6 +90,9 @@ float kitnet_process(struct kitnet *k, const float *features);
  */
 void kitnet_score_batch(struct kitnet *k, const float *const *features, uint32_t n,
                         float *scores);
+
+/* Ends training now (when training): the threshold is set from the scores so far. */
+void kitnet_end_training(struct kitnet *k);
 
 enum kitnet_phase kitnet_phase(const struct kitnet *k);
 /* The alert threshold, set when training ends (0 before). */

@@ -36,6 +36,7 @@ struct engine {
     struct inventory *inventory;
     struct fp_collector *fingerprints;
     struct baseline *baseline;
+    struct ensemble *ensemble;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -92,6 +93,7 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
     e->inventory = cfg->inventory;
     e->fingerprints = cfg->fingerprints;
     e->baseline = cfg->inventory != NULL ? cfg->baseline : NULL;
+    e->ensemble = cfg->ensemble;
     if (e->inventory != NULL) {
         proto_layer_set_evidence(e->proto, inventory_evidence, e->inventory);
     }
@@ -172,6 +174,9 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
             }
         }
         return;
+    }
+    if (e->ensemble != NULL) {
+        ensemble_packet(e->ensemble, p);
     }
     f = flow_table_packet_prepared(e->flows, p, lk, &dir);
     if (f == NULL) {
@@ -298,6 +303,9 @@ void engine_packet(struct engine *e, const struct ww_packet *p)
 void engine_finish(struct engine *e)
 {
     run_batch(e);
+    if (e->ensemble != NULL) {
+        ensemble_finish(e->ensemble);
+    }
     flow_table_flush(e->flows);
 }
 

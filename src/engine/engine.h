@@ -5,6 +5,7 @@
 
 #include "decode/decode.h"
 #include "detect/baseline.h"
+#include "detect/ensemble.h"
 #include "flow/flow.h"
 #include "inventory/fingerprint.h"
 #include "inventory/inventory.h"
@@ -16,6 +17,7 @@ struct engine_config {
     struct inventory *inventory;   /* borrowed; NULL: no device inventory */
     struct fp_collector *fingerprints; /* borrowed; NULL: no learned fingerprints */
     struct baseline *baseline;     /* borrowed; NULL: no baselines (needs the inventory) */
+    struct ensemble *ensemble;     /* borrowed; NULL: no autoencoder ensemble */
 };
 
 /* Flows that ended, by transport. */
