@@ -31,6 +31,7 @@ struct analyze_opts {
     bool ensemble;            /* detection layer two, the autoencoder ensemble */
     const char *model;        /* its model from an earlier run */
     const char *save_model;   /* where to save its model at the end */
+    const char *indicators;   /* the user's known-bad addresses and domains */
     const char *ieee_dir;
     const char *const *files;
     int n_files;
@@ -66,6 +67,9 @@ static void analyze_usage(FILE *out)
             "                          earlier run: no ensemble learning (implies\n"
             "                          --ensemble)\n"
             "      --save-model FILE   save the ensemble's model at the end\n"
+            "      --indicators FILE   known-bad addresses, networks and domains, one\n"
+            "                          per line: `ip A`, `net A/BITS` or `domain NAME`,\n"
+            "                          then a note; a match is an alert event\n"
             "      --json              print the summary as one JSON document\n"
             "  -q, --quiet             no progress bar (it is shown only when\n"
             "                          stderr is a terminal)\n"
@@ -163,7 +167,8 @@ enum {
     OPT_LEARN,
     OPT_ENSEMBLE,
     OPT_MODEL,
-    OPT_SAVE_MODEL
+    OPT_SAVE_MODEL,
+    OPT_INDICATORS
 };
 
 #define LEARN_MAX_S (10ull * 366 * 86400) /* ten years of capture time */
@@ -218,6 +223,7 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
         {"ensemble", no_argument, NULL, OPT_ENSEMBLE},
         {"model", required_argument, NULL, OPT_MODEL},
         {"save-model", required_argument, NULL, OPT_SAVE_MODEL},
+        {"indicators", required_argument, NULL, OPT_INDICATORS},
         {NULL, 0, NULL, 0}};
     int ch;
 
@@ -243,6 +249,8 @@ static int parse_args(int argc, char **argv, struct analyze_opts *o)
             o->ensemble = true;
             o->model = ch == OPT_MODEL ? optarg : o->model;
             o->save_model = ch == OPT_SAVE_MODEL ? optarg : o->save_model;
+        } else if (ch == OPT_INDICATORS) {
+            o->indicators = optarg;
         } else if (ch == OPT_LEARN) {
             if (cli_parse_u64(optarg, 0, LEARN_MAX_S, &o->learn_s) < 0) {
                 fprintf(stderr, "wardwatch analyze: --learn '%s': give whole seconds of "
@@ -331,6 +339,7 @@ struct run_state {
     struct fp_collector *fp;
     struct baseline *baseline;
     struct ensemble *ensemble;
+    struct indicators *indicators;
 };
 
 /* Makes the autoencoder ensemble, from a saved model if given. Returns 0, or -1 having said why. */
@@ -542,6 +551,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.inventory = rs->inventory;
     r.baseline = rs->baseline;
     r.ensemble = rs->ensemble;
+    r.indicators = rs->indicators;
     r.eve_path = eve_path;
     report_failed_files(rs->cs, &r.n_failed);
     if (o->json) {
@@ -587,6 +597,17 @@ static int run(struct analyze_opts *o)
         goto out;
     }
     ec.ensemble = rs.ensemble;
+    if (o->indicators != NULL) {
+        char err[INDICATORS_ERROR_LEN];
+
+        rs.indicators = indicators_load(o->indicators, rs.eve, err);
+        if (rs.indicators == NULL) {
+            fprintf(stderr, "wardwatch analyze: --indicators %s\n", err);
+            rc = WW_EXIT_INPUT;
+            goto out;
+        }
+    }
+    ec.indicators = rs.indicators;
     rs.cs = capture_open(o->files, o->n_files);
     rs.engine = engine_new(&ec, rs.eve);
     if (rs.cs == NULL || rs.engine == NULL || rs.baseline == NULL) {
@@ -602,6 +623,7 @@ out:
     engine_free(rs.engine);
     baseline_free(rs.baseline);
     ensemble_free(rs.ensemble);
+    indicators_free(rs.indicators);
     close_inventory(&rs);
     capture_close(rs.cs);
     return rc;

@@ -17,6 +17,7 @@ struct analyze_result {
     const struct inventory *inventory;
     const struct baseline *baseline;
     const struct ensemble *ensemble; /* NULL without --ensemble */
+    const struct indicators *indicators; /* NULL without --indicators */
     struct eve_stats eve;
     const char *eve_path;
     double wall_s;         /* seconds the run took */

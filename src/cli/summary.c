@@ -243,6 +243,24 @@ static void print_ensemble(FILE *out, const struct analyze_result *r)
             (unsigned long long)es.over, es.threshold, (unsigned long long)es.anomalies);
 }
 
+static void print_indicators(FILE *out, const struct analyze_result *r)
+{
+    if (r->indicators != NULL) {
+        fprintf(out, "  indicators  %zu on the list; %llu alerts\n",
+                indicators_count(r->indicators),
+                (unsigned long long)indicators_alerts(r->indicators));
+    }
+}
+
+static json_t *json_indicators(const struct analyze_result *r)
+{
+    if (r->indicators == NULL) {
+        return json_null();
+    }
+    return json_pack("{s:I, s:I}", "listed", (json_int_t)indicators_count(r->indicators),
+                     "alerts", (json_int_t)indicators_alerts(r->indicators));
+}
+
 static json_t *json_ensemble(const struct analyze_result *r)
 {
     struct ensemble_stats es;
@@ -302,6 +320,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_devices(out, r);
     print_anomalies(out, r);
     print_ensemble(out, r);
+    print_indicators(out, r);
     fprintf(out, "  events      %s in %s", grouped(r->eve.events, b[0], sizeof(b[0])),
             r->eve_path);
     if (r->eve.dropped_oversize > 0) {
@@ -398,6 +417,7 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
         json_object_set_new(doc, "devices", json_devices(r));
         json_object_set_new(doc, "anomalies", json_anomalies(r));
         json_object_set_new(doc, "ensemble", json_ensemble(r));
+        json_object_set_new(doc, "indicators", json_indicators(r));
     }
     if (doc == NULL) {
         fprintf(stderr, "wardwatch analyze: could not build the JSON summary\n");

@@ -37,6 +37,7 @@ struct engine {
     struct fp_collector *fingerprints;
     struct baseline *baseline;
     struct ensemble *ensemble;
+    struct indicators *indicators;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -48,6 +49,19 @@ struct engine {
     bool ev_logged[DECODE_EV_MAX];
     struct engine_batch batch;
 };
+
+/* The parsers' evidence goes to the inventory and to the indicators. */
+static void on_evidence(void *arg, const struct proto_evidence *ev)
+{
+    struct engine *e = arg;
+
+    if (e->inventory != NULL) {
+        inventory_evidence(e->inventory, ev);
+    }
+    if (e->indicators != NULL) {
+        indicators_evidence(e->indicators, ev);
+    }
+}
 
 static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason why)
 {
@@ -94,8 +108,9 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
     e->fingerprints = cfg->fingerprints;
     e->baseline = cfg->inventory != NULL ? cfg->baseline : NULL;
     e->ensemble = cfg->ensemble;
-    if (e->inventory != NULL) {
-        proto_layer_set_evidence(e->proto, inventory_evidence, e->inventory);
+    e->indicators = cfg->indicators;
+    if (e->inventory != NULL || e->indicators != NULL) {
+        proto_layer_set_evidence(e->proto, on_evidence, e);
     }
     e->eve = eve;
     e->file_names = cfg->file_names;
@@ -181,6 +196,9 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     f = flow_table_packet_prepared(e->flows, p, lk, &dir);
     if (f == NULL) {
         return;
+    }
+    if (e->indicators != NULL && f->dir[0].pkts + f->dir[1].pkts == 1) {
+        indicators_flow(e->indicators, f);
     }
     if (e->inventory != NULL && f->dir[0].pkts + f->dir[1].pkts == 1) {
         uint32_t ids[2];

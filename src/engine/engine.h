@@ -6,6 +6,7 @@
 #include "decode/decode.h"
 #include "detect/baseline.h"
 #include "detect/ensemble.h"
+#include "detect/indicators.h"
 #include "flow/flow.h"
 #include "inventory/fingerprint.h"
 #include "inventory/inventory.h"
@@ -18,6 +19,7 @@ struct engine_config {
     struct fp_collector *fingerprints; /* borrowed; NULL: no learned fingerprints */
     struct baseline *baseline;     /* borrowed; NULL: no baselines (needs the inventory) */
     struct ensemble *ensemble;     /* borrowed; NULL: no autoencoder ensemble */
+    struct indicators *indicators; /* borrowed; NULL: no list of known-bad indicators */
 };
 
 /* Flows that ended, by transport. */

@@ -247,6 +247,7 @@ static void evidence_flush(struct proto_layer *pl)
             .kind = q->kind,
             .value = pl->values + q->off,
             .value_len = q->len,
+            .flow = f,
         };
 
         pl->evidence(pl->evidence_arg, &ev);

@@ -61,6 +61,7 @@ struct proto_evidence {
     const char *kind;
     const char *value;
     size_t value_len;
+    const struct ww_flow *flow; /* the flow it came from */
 };
 
 typedef void (*proto_evidence_fn)(void *arg, const struct proto_evidence *ev);
