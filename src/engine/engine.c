@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "decode/decode_int.h"
-#include "detect/baseline.h"
 #include "output/events.h"
 #include "proto/proto.h"
 
@@ -49,6 +48,40 @@ struct engine {
     bool ev_logged[DECODE_EV_MAX];
     struct engine_batch batch;
 };
+
+static void on_arp(struct engine *e, const struct ww_packet *p)
+{
+    uint32_t id = inventory_arp(e->inventory, p->ts_us, p->arp.sender_mac, p->arp.sender_ip);
+
+    if (e->baseline != NULL) {
+        baseline_arp(e->baseline, p->ts_us, p->arp.sender_mac, p->arp.sender_ip, id);
+    }
+}
+
+/* A flow's first packet: the indicators, the inventory, the baselines. */
+static void on_flow_start(struct engine *e, const struct ww_flow *f)
+{
+    uint32_t ids[2];
+
+    if (e->indicators != NULL) {
+        indicators_flow(e->indicators, f);
+    }
+    if (e->inventory != NULL) {
+        inventory_flow_start(e->inventory, f, ids);
+        if (e->baseline != NULL) {
+            baseline_flow_start(e->baseline, f, ids);
+        }
+    }
+}
+
+/* The first packet of a flow's way back: whether a service answered (baselines). */
+static void on_first_reply(struct engine *e, const struct ww_flow *f, uint64_t ts_us)
+{
+    uint32_t ids[2];
+
+    inventory_flow_ids(e->inventory, f, ts_us, ids);
+    baseline_flow_reply(e->baseline, f, ids, ts_us);
+}
 
 /* The parsers' evidence goes to the inventory and to the indicators. */
 static void on_evidence(void *arg, const struct proto_evidence *ev)
@@ -181,12 +214,7 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     }
     if (p->family == 0) {
         if ((p->flags & PKT_ARP) && e->inventory != NULL) {
-            uint32_t id = inventory_arp(e->inventory, p->ts_us, p->arp.sender_mac,
-                                        p->arp.sender_ip);
-
-            if (e->baseline != NULL) {
-                baseline_arp(e->baseline, p->ts_us, p->arp.sender_mac, p->arp.sender_ip, id);
-            }
+            on_arp(e, p);
         }
         return;
     }
@@ -197,21 +225,10 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     if (f == NULL) {
         return;
     }
-    if (e->indicators != NULL && f->dir[0].pkts + f->dir[1].pkts == 1) {
-        indicators_flow(e->indicators, f);
-    }
-    if (e->inventory != NULL && f->dir[0].pkts + f->dir[1].pkts == 1) {
-        uint32_t ids[2];
-
-        inventory_flow_start(e->inventory, f, ids);
-        if (e->baseline != NULL) {
-            baseline_flow_start(e->baseline, f, ids);
-        }
+    if (f->dir[0].pkts + f->dir[1].pkts == 1) {
+        on_flow_start(e, f);
     } else if (e->baseline != NULL && dir == FLOW_TOCLIENT && f->dir[FLOW_TOCLIENT].pkts == 1) {
-        uint32_t ids[2];
-
-        inventory_flow_ids(e->inventory, f, p->ts_us, ids);
-        baseline_flow_reply(e->baseline, f, ids, p->ts_us);
+        on_first_reply(e, f, p->ts_us);
     }
     if (f->app_proto == APP_FAILED) {
         return;
