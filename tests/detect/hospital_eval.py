@@ -19,7 +19,10 @@ one check per attack (detected), one for the false-alert target (at most
 1 falsely alerted device per 100 device-hours). Needs no root.
 
   tests/detect/hospital_eval.py [--wardwatch PATH] [--pcap FILE --labels FILE]
-                                [--learn S] [--json]
+                                [--learn S] [--ensemble] [--json]
+
+--ensemble adds layer two (wardwatch analyze --ensemble); its anomalies
+count as the others do.
 """
 import argparse
 import json
@@ -62,9 +65,9 @@ def involved(ev):
     return ips - {None}
 
 
-def run_wardwatch(wardwatch, pcap, learn, out):
+def run_wardwatch(wardwatch, pcap, learn, out, extra=()):
     proc = subprocess.run([wardwatch, "analyze", "-q", "--json", "--learn", str(learn), "-o",
-                           out, pcap], capture_output=True, text=True)
+                           out, *extra, pcap], capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit("hospital_eval: wardwatch analyze failed: " + proc.stderr.strip())
     summary = json.loads(proc.stdout)
@@ -98,6 +101,7 @@ def main():
     ap.add_argument("--pcap", default=os.path.join(ROOT, "samples", "hospital.pcap"))
     ap.add_argument("--labels", default=os.path.join(ROOT, "samples", "hospital.labels.jsonl"))
     ap.add_argument("--learn", type=int)
+    ap.add_argument("--ensemble", action="store_true", help="layer two as well")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON document")
     args = ap.parse_args()
 
@@ -109,7 +113,8 @@ def main():
             summary, _ = run_wardwatch(args.wardwatch, args.pcap, 0, out)
             first = epoch(summary["capture"]["first"])
             learn = max(1, int(attacks[0]["start_ts"] - first) - LEAD_S)
-        summary, anomalies = run_wardwatch(args.wardwatch, args.pcap, learn, out)
+        summary, anomalies = run_wardwatch(args.wardwatch, args.pcap, learn, out,
+                                           ["--ensemble"] if args.ensemble else [])
     first, last = epoch(summary["capture"]["first"]), epoch(summary["capture"]["last"])
     detect_h = max(0.0, last - first - learn) / 3600
     device_hours = len(devices) * detect_h
