@@ -28,7 +28,7 @@
 
 #define STREAMS_PER_WINDOW 23
 #define STREAMS_FEATURES (STREAMS_PER_WINDOW * AI_WINDOWS)
-#define STREAMS_CAPACITY_LOG2_DEFAULT 16 /* 65,536 streams of each kind */
+#define STREAMS_CAPACITY_LOG2_DEFAULT 14 /* 16,384 streams of each kind */
 
 struct stream_packet {
     double t;              /* seconds */
