@@ -19,10 +19,12 @@ one check per attack (detected), one for the false-alert target (at most
 1 falsely alerted device per 100 device-hours). Needs no root.
 
   tests/detect/hospital_eval.py [--wardwatch PATH] [--pcap FILE --labels FILE]
-                                [--learn S] [--ensemble] [--json]
+                                [--learn S] [--ensemble] [--model FILE] [--only KIND]
+                                [--json]
 
 --ensemble adds layer two (wardwatch analyze --ensemble); its anomalies
-count as the others do.
+count as the others do. --model scores with a saved ensemble model.
+--only counts only the anomalies of one kind (e.g. ensemble).
 """
 import argparse
 import json
@@ -102,6 +104,8 @@ def main():
     ap.add_argument("--labels", default=os.path.join(ROOT, "samples", "hospital.labels.jsonl"))
     ap.add_argument("--learn", type=int)
     ap.add_argument("--ensemble", action="store_true", help="layer two as well")
+    ap.add_argument("--model", help="layer two with this saved model")
+    ap.add_argument("--only", help="count only anomalies of this kind")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON document")
     args = ap.parse_args()
 
@@ -113,8 +117,10 @@ def main():
             summary, _ = run_wardwatch(args.wardwatch, args.pcap, 0, out)
             first = epoch(summary["capture"]["first"])
             learn = max(1, int(attacks[0]["start_ts"] - first) - LEAD_S)
-        summary, anomalies = run_wardwatch(args.wardwatch, args.pcap, learn, out,
-                                           ["--ensemble"] if args.ensemble else [])
+        extra = ["--model", args.model] if args.model else ["--ensemble"] if args.ensemble else []
+        summary, anomalies = run_wardwatch(args.wardwatch, args.pcap, learn, out, extra)
+    if args.only:
+        anomalies = [ev for ev in anomalies if ev["anomaly"]["kind"] == args.only]
     first, last = epoch(summary["capture"]["first"]), epoch(summary["capture"]["last"])
     detect_h = max(0.0, last - first - learn) / 3600
     device_hours = len(devices) * detect_h
