@@ -75,5 +75,6 @@ void ai_pair_features(const struct ai_pair *p, const struct ai_stat *a, const st
     out[0] = sqrt(ma * ma + mb * mb);
     out[1] = sqrt(va + vb);
     out[2] = cov;
-    out[3] = sd > 0 ? cov / sd : 0.0;
+    /* SR / (w_a + w_b) only approximates the covariance: keep the ratio a correlation. */
+    out[3] = sd > 0 ? fmax(-1.0, fmin(1.0, cov / sd)) : 0.0;
 }

@@ -14,7 +14,8 @@
  * SR: an update of one with x adds (x - mean) times the other's last
  * residual. From the pair: magnitude sqrt(mean_a^2 + mean_b^2), radius
  * sqrt(var_a + var_b), covariance SR / (w_a + w_b) and correlation
- * covariance / (std_a * std_b).
+ * covariance / (std_a * std_b), kept within [-1, 1] (the covariance is an
+ * approximation, and with tiny deviations the ratio would run away).
  */
 #ifndef WW_DETECT_AFTERIMAGE_H
 #define WW_DETECT_AFTERIMAGE_H

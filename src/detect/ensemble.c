@@ -20,7 +20,7 @@ struct waiting {
     float features[STREAMS_FEATURES];
     uint64_t ts_us;
     uint8_t family;
-    uint8_t src_ip[16];
+    uint8_t src_ip[16], dst_ip[16];
     uint8_t src_mac[6];
 };
 
@@ -156,6 +156,7 @@ static void report(struct ensemble *e, const struct waiting *w, uint32_t b, floa
              ip, ENSEMBLE_MIN_OVER, ENSEMBLE_WINDOW_S, score, score / threshold, threshold,
              ENSEMBLE_FALSE_ALARM);
     jb_ip(jb, "src_ip", w->family, w->src_ip);
+    jb_ip(jb, "dest_ip", w->family, w->dst_ip);
     jb_object_open(jb, "anomaly");
     jb_str(jb, "type", "behaviour");
     jb_str(jb, "kind", "ensemble");
@@ -259,6 +260,7 @@ void ensemble_packet(struct ensemble *e, const struct ww_packet *p)
     w->ts_us = p->ts_us;
     w->family = p->family;
     memcpy(w->src_ip, p->src_ip, sizeof(w->src_ip));
+    memcpy(w->dst_ip, p->dst_ip, sizeof(w->dst_ip));
     memcpy(w->src_mac, p->src_mac, sizeof(w->src_mac));
     if (e->n_batch == KITNET_BATCH) {
         score_batch(e);

@@ -112,6 +112,22 @@ static void pair_by_hand(void **state)
     near(out[3], cov / (sqrt(var_a) * sqrt(var_b)));
 }
 
+/* The approximate covariance can outrun the deviations: the correlation stays in [-1, 1]. */
+static void pair_correlation_bounded(void **state)
+{
+    struct ai_stat a = {1, 10, 100.01, 0}, b = {1, 5, 25.01, 0};
+    struct ai_pair p = {40, {0, 0}, 0};
+    double out[4];
+
+    (void)state;
+    ai_pair_features(&p, &a, &b, out);
+    near(out[2], 20);
+    near(out[3], 1);
+    p.sr = -40;
+    ai_pair_features(&p, &a, &b, out);
+    near(out[3], -1);
+}
+
 static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
 static const uint8_t ip_a[4] = {10, 0, 0, 1}, ip_b[4] = {10, 0, 0, 2};
 
@@ -189,7 +205,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stat_two_values),       cmocka_unit_test(stat_geometric_weight),
-        cmocka_unit_test(pair_by_hand),          cmocka_unit_test(streams_request_reply),
+        cmocka_unit_test(pair_by_hand),          cmocka_unit_test(pair_correlation_bounded),
+        cmocka_unit_test(streams_request_reply),
         cmocka_unit_test(streams_bounded),
     };
 
