@@ -338,6 +338,7 @@ struct run_state {
     struct fp_model *fp_model;
     struct fp_collector *fp;
     struct baseline *baseline;
+    struct alerts *alerts;
     struct ensemble *ensemble;
     struct indicators *indicators;
 };
@@ -550,6 +551,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.engine = rs->engine;
     r.inventory = rs->inventory;
     r.baseline = rs->baseline;
+    r.alerts = rs->alerts;
     r.ensemble = rs->ensemble;
     r.indicators = rs->indicators;
     r.eve_path = eve_path;
@@ -589,8 +591,10 @@ static int run(struct analyze_opts *o)
     ec.file_names = o->files;
     ec.inventory = rs.inventory;
     ec.fingerprints = rs.fp;
+    rs.alerts = alerts_new(rs.inventory, rs.eve);
     rs.baseline = baseline_new(&(struct baseline_config){
-        .learn_us = o->learn_s * 1000000u, .inv = rs.inventory, .eve = rs.eve});
+        .learn_us = o->learn_s * 1000000u, .inv = rs.inventory, .eve = rs.eve,
+        .alerts = rs.alerts});
     ec.baseline = rs.baseline;
     if (o->ensemble && open_ensemble(o, &rs) < 0) {
         rc = WW_EXIT_INPUT;
@@ -610,18 +614,20 @@ static int run(struct analyze_opts *o)
     ec.indicators = rs.indicators;
     rs.cs = capture_open(o->files, o->n_files);
     rs.engine = engine_new(&ec, rs.eve);
-    if (rs.cs == NULL || rs.engine == NULL || rs.baseline == NULL) {
+    if (rs.cs == NULL || rs.engine == NULL || rs.baseline == NULL || rs.alerts == NULL) {
         fprintf(stderr, "wardwatch analyze: out of memory (flow memcap %zu bytes); "
                         "try a smaller --flow-memcap\n", o->flow.memcap);
         goto out;
     }
     read_all(&rs, !o->quiet && isatty(STDERR_FILENO));
+    alerts_finish(rs.alerts);
     apply_fingerprints(&rs);
     rc = finish_run(o, &rs, eve_path, t0);
 out:
     eve_close(rs.eve);
     engine_free(rs.engine);
     baseline_free(rs.baseline);
+    alerts_free(rs.alerts);
     ensemble_free(rs.ensemble);
     indicators_free(rs.indicators);
     close_inventory(&rs);

@@ -16,6 +16,7 @@ struct analyze_result {
     const struct engine *engine;
     const struct inventory *inventory;
     const struct baseline *baseline;
+    const struct alerts *alerts;
     const struct ensemble *ensemble; /* NULL without --ensemble */
     const struct indicators *indicators; /* NULL without --indicators */
     struct eve_stats eve;

@@ -220,6 +220,29 @@ static void print_anomalies(FILE *out, const struct analyze_result *r)
             (unsigned long long)bs->devices_learned, (unsigned long long)bs->repeats);
 }
 
+static void print_alerts(FILE *out, const struct analyze_result *r)
+{
+    if (r->alerts != NULL && alerts_opened(r->alerts, 0) > 0) {
+        fprintf(out, "  alerts      %llu: %llu of severity 1, %llu of 2, %llu of 3 (one per "
+                     "device and burst of anomalies)\n",
+                (unsigned long long)alerts_opened(r->alerts, 0),
+                (unsigned long long)alerts_opened(r->alerts, 1),
+                (unsigned long long)alerts_opened(r->alerts, 2),
+                (unsigned long long)alerts_opened(r->alerts, 3));
+    }
+}
+
+static json_t *json_alerts(const struct analyze_result *r)
+{
+    if (r->alerts == NULL) {
+        return json_null();
+    }
+    return json_pack("{s:I, s:I, s:I, s:I}", "opened", (json_int_t)alerts_opened(r->alerts, 0),
+                     "severity_1", (json_int_t)alerts_opened(r->alerts, 1), "severity_2",
+                     (json_int_t)alerts_opened(r->alerts, 2), "severity_3",
+                     (json_int_t)alerts_opened(r->alerts, 3));
+}
+
 static const char *phase_name(enum kitnet_phase p)
 {
     return p == KITNET_MAPPING ? "mapping" : p == KITNET_TRAINING ? "training" : "scoring";
@@ -319,6 +342,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_decoder(out, ds);
     print_devices(out, r);
     print_anomalies(out, r);
+    print_alerts(out, r);
     print_ensemble(out, r);
     print_indicators(out, r);
     fprintf(out, "  events      %s in %s", grouped(r->eve.events, b[0], sizeof(b[0])),
@@ -416,6 +440,7 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
     if (doc != NULL) {
         json_object_set_new(doc, "devices", json_devices(r));
         json_object_set_new(doc, "anomalies", json_anomalies(r));
+        json_object_set_new(doc, "alerts", json_alerts(r));
         json_object_set_new(doc, "ensemble", json_ensemble(r));
         json_object_set_new(doc, "indicators", json_indicators(r));
     }

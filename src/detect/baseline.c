@@ -27,6 +27,7 @@
 #include "decode/decode_int.h"
 #include "output/events.h"
 #include "output/json.h"
+#include "util/grow.h"
 #include "util/u64set.h"
 
 #define US_PER_S 1000000ull
@@ -216,21 +217,12 @@ static struct bl_device *device(struct baseline *b, uint32_t id)
     if (id == 0 || id > BL_ID_MAX) {
         return NULL;
     }
-    if (id >= b->n_dev) {
-        size_t n = b->n_dev ? b->n_dev : 64;
+    struct bl_device *all = grow_to_index(b->dev, &b->n_dev, sizeof(*b->dev), id);
 
-        while (n <= id) {
-            n *= 2;
-        }
-        struct bl_device *nd = realloc(b->dev, n * sizeof(*nd));
-
-        if (nd == NULL) {
-            return NULL;
-        }
-        memset(nd + b->n_dev, 0, (n - b->n_dev) * sizeof(*nd));
-        b->dev = nd;
-        b->n_dev = n;
+    if (all == NULL) {
+        return NULL;
     }
+    b->dev = all;
     return &b->dev[id];
 }
 
@@ -416,7 +408,13 @@ static void report(struct baseline *b, const struct bl_report *r)
     struct bl_device *d = device(b, r->id);
     struct jbuf *jb;
 
-    if (d == NULL || !take_report(b, d, r)) {
+    if (d == NULL) {
+        return;
+    }
+    if (b->cfg.alerts != NULL) { /* every departure counts in the device's alert */
+        alerts_add(b->cfg.alerts, r->ts_us, r->id, kind_names[r->kind], r->reason);
+    }
+    if (!take_report(b, d, r)) {
         return;
     }
     b->stats.anomalies[r->kind]++;

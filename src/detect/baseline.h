@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "detect/alerts.h"
 #include "flow/flow.h"
 #include "inventory/inventory.h"
 #include "output/eve.h"
@@ -36,6 +37,7 @@ struct baseline_config {
     uint64_t learn_us;           /* learning period, from the first packet */
     const struct inventory *inv; /* borrowed: names, classes, criticality */
     struct eve_writer *eve;      /* borrowed */
+    struct alerts *alerts;       /* borrowed; NULL: anomalies only, no merged alerts */
 };
 
 struct baseline_stats {

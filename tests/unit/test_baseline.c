@@ -46,8 +46,11 @@ struct site {
     struct rules rules;
     struct eve_writer *eve;
     struct inventory *inv;
+    struct alerts *alerts;
     struct baseline *bl;
 };
+
+static json_t *alert_events; /* the alert events of the last site closed */
 
 static void site_open(struct site *s)
 {
@@ -67,7 +70,9 @@ static void site_open(struct site *s)
     assert_non_null(s->eve);
     s->inv = inventory_new(&(struct inv_config){&s->rules, NULL, s->eve});
     assert_non_null(s->inv);
-    s->bl = baseline_new(&(struct baseline_config){LEARN_S * S, s->inv, s->eve});
+    s->alerts = alerts_new(s->inv, s->eve);
+    assert_non_null(s->alerts);
+    s->bl = baseline_new(&(struct baseline_config){LEARN_S * S, s->inv, s->eve, s->alerts});
     assert_non_null(s->bl);
     for (int h = 0; h < N_HOSTS; h++) {
         if (names[h] != NULL) {
@@ -86,9 +91,14 @@ static json_t *site_close(struct site *s)
 {
     json_t *all = json_array();
     char line[8192];
+
+    json_decref(alert_events);
+    alert_events = json_array();
     FILE *f;
 
+    alerts_finish(s->alerts);
     baseline_free(s->bl);
+    alerts_free(s->alerts);
     inventory_free(s->inv);
     assert_int_equal(eve_close(s->eve), 0);
     rules_free(&s->rules);
@@ -100,6 +110,9 @@ static json_t *site_close(struct site *s)
         assert_non_null(ev);
         if (strcmp(json_string_value(json_object_get(ev, "event_type")), "anomaly") == 0) {
             json_array_append(all, ev);
+        }
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), "alert") == 0) {
+            json_array_append(alert_events, ev);
         }
         json_decref(ev);
     }
@@ -222,6 +235,46 @@ static void monitor_reaching_billing(void **state)
     assert_string_equal(json_string_value(json_array_get(
                             json_object_get(json_object_get(ev, "anomaly"), "expected"), 0)),
                         "opened to hl7_interface_engine on TCP/2575");
+    json_decref(all);
+}
+
+/*
+ * Every departure counts in its device's alert: the monitor's 5 flows to
+ * billing make one alert written at counts 1, 2 and 4, then 5 at the end;
+ * billing's own departures make another. Severity from criticality:
+ * the monitor (high) 1, billing (medium) 2.
+ */
+static void anomalies_merge_into_alerts(void **state)
+{
+    struct site s;
+    json_t *all;
+    int64_t counts[8];
+    size_t n_monitor = 0;
+
+    (void)state;
+    open_learned(&s);
+    for (int i = 0; i < 5; i++) {
+        flow(&s, MONITOR, BILLING, 443, 200 + i, true);
+    }
+    all = site_close(&s);
+    for (size_t i = 0; i < json_array_size(alert_events); i++) {
+        json_t *ev = json_array_get(alert_events, i);
+        json_t *al = json_object_get(ev, "alert");
+        const char *ip = json_string_value(json_object_get(ev, "src_ip"));
+
+        if (strcmp(ip, "10.0.0.1") == 0) {
+            assert_int_equal(json_integer_value(json_object_get(al, "severity")), 1);
+            counts[n_monitor++] = json_integer_value(json_object_get(al, "count"));
+        } else {
+            assert_string_equal(ip, "10.0.0.3");
+            assert_int_equal(json_integer_value(json_object_get(al, "severity")), 2);
+        }
+    }
+    assert_int_equal(n_monitor, 4);
+    assert_int_equal(counts[0], 1);
+    assert_int_equal(counts[1], 2);
+    assert_int_equal(counts[2], 4);
+    assert_int_equal(counts[3], 5);
     json_decref(all);
 }
 
@@ -359,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learned_traffic_is_quiet),
         cmocka_unit_test(monitor_reaching_billing),
+        cmocka_unit_test(anomalies_merge_into_alerts),
         cmocka_unit_test(first_outside_contact),
         cmocka_unit_test(new_service_answered),
         cmocka_unit_test(arp_rebind),
@@ -367,5 +421,8 @@ int main(void)
         cmocka_unit_test(reply_seen_first_is_turned_round),
     };
 
-    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+    int rc = cmocka_run_group_tests(tests, make_dir, remove_dir);
+
+    json_decref(alert_events);
+    return rc;
 }
