@@ -126,7 +126,6 @@ static void input_fail(struct capture_input *in, const char *why)
     input_close(in);
 }
 
-/* Reads the next packet of one file. Returns 1, or 0 at its end or on error. */
 static uint32_t field32(const struct capture_input *in, const uint8_t *p)
 {
     uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -135,16 +134,12 @@ static uint32_t field32(const struct capture_input *in, const uint8_t *p)
     return in->swapped ? __builtin_bswap32(v) : v;
 }
 
-/* Ends a classic file: at its end (rc 0 with nothing read), or with why. */
-static int classic_end(struct capture_input *in, int rc, size_t got, size_t want,
-                       const char *what)
+/* Fails a classic file cut short (rc 0, got of want bytes of what) or unreadable (rc < 0). */
+static int classic_fail(struct capture_input *in, int rc, size_t got, size_t want,
+                        const char *what)
 {
     char why[CAPTURE_ERROR_LEN];
 
-    if (rc == 0 && got == 0 && strcmp(what, "header") == 0) {
-        input_close(in);
-        return 0;
-    }
     if (rc < 0) {
         snprintf(why, sizeof(why), "error reading dump file: %s", strerror(-rc));
     } else {
@@ -162,8 +157,12 @@ static int classic_read(struct capture_input *in)
     size_t got;
     int rc = prefetch_read(in->pf, PCAP_REC_HDR_LEN, &h, &got);
 
+    if (rc == 0 && got == 0) { /* the end, between records */
+        input_close(in);
+        return 0;
+    }
     if (rc != 1) {
-        return classic_end(in, rc, got, PCAP_REC_HDR_LEN, "header");
+        return classic_fail(in, rc, got, PCAP_REC_HDR_LEN, "header");
     }
     uint32_t sec = field32(in, h), frac = field32(in, h + 4);
     uint32_t caplen = field32(in, h + 8), len = field32(in, h + 12);
@@ -171,14 +170,15 @@ static int classic_read(struct capture_input *in)
     if (caplen > PCAP_CAPLEN_MAX) {
         char why[CAPTURE_ERROR_LEN];
 
-        snprintf(why, sizeof(why), "invalid packet capture length %u, bigger than %u", caplen,
-                 PCAP_CAPLEN_MAX);
+        snprintf(why, sizeof(why), "invalid packet capture length %u, bigger than %u: the file "
+                 "is damaged from packet %llu on", caplen, PCAP_CAPLEN_MAX,
+                 (unsigned long long)in->info.packets + 1);
         input_fail(in, why);
         return 0;
     }
     rc = prefetch_read(in->pf, caplen, &data, &got);
     if (rc != 1) {
-        return classic_end(in, rc, got, caplen, "captured");
+        return classic_fail(in, rc, got, caplen, "captured");
     }
     in->ts_us = (uint64_t)sec * 1000000u + (in->nsec ? frac / 1000u : frac);
     in->data = data;
@@ -188,6 +188,7 @@ static int classic_read(struct capture_input *in)
     return 1;
 }
 
+/* Reads the next packet of one file. Returns 1, or 0 at its end or on error. */
 static int input_read(struct capture_input *in)
 {
     struct pcap_pkthdr *hdr;

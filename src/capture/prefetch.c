@@ -211,10 +211,14 @@ static int next_sync(struct prefetch *p)
     return 1;
 }
 
-/* Makes more bytes ready. Returns 1, 0 at the end of the file, or -errno. */
+/*
+ * Makes more bytes ready. Returns 1, 0 at the end of the file, or -errno.
+ * The first read is made here, in this thread: a file that turns out not
+ * to be wanted (not a classic pcap file, or a tiny one) never starts one.
+ */
 static int refill(struct prefetch *p)
 {
-    if (!p->threaded && !p->no_thread && take_thread_slot()) {
+    if (p->pos > 0 && !p->threaded && !p->no_thread && take_thread_slot()) {
         if (!start_thread(p)) {
             atomic_fetch_sub(&threads_running, 1);
             p->no_thread = true;

@@ -12,9 +12,10 @@
 
 /*
  * A file read forward by a thread of its own, so that the kernel's copy
- * from the page cache happens off the caller's thread. At most
- * PREFETCH_THREADS_MAX files have a thread at once; a file without one is
- * read in the caller's thread, and takes a thread when one is free.
+ * from the page cache happens off the caller's thread. Its first
+ * PREFETCH_SYNC_LEN bytes are read in the caller's thread; after them, at
+ * most PREFETCH_THREADS_MAX files have a thread at once, and a file
+ * without one is read in the caller's thread until a thread is free.
  */
 struct prefetch;
 

@@ -352,7 +352,7 @@ static int open_ensemble(const struct analyze_opts *o, struct run_state *rs)
                                                           rs->eve},
                                 err, sizeof(err));
     if (rs->ensemble == NULL) {
-        fprintf(stderr, "wardwatch analyze: --model %s\n", err);
+        fprintf(stderr, "wardwatch analyze: %s%s\n", o->model != NULL ? "--model " : "", err);
         return -1;
     }
     return 0;
@@ -519,6 +519,24 @@ static void report_failed_files(const struct capture_set *cs, int *n_failed)
     }
 }
 
+/* Saves the ensemble's model (--save-model). Returns 0, or -1 having said why. */
+static int save_model(const struct analyze_opts *o, const struct run_state *rs)
+{
+    if (ensemble_stats(rs->ensemble).phase == KITNET_MAPPING) {
+        fprintf(stderr, "wardwatch analyze: --save-model %s: nothing saved: the ensemble had "
+                        "not built its feature map (it needs %d IP packets within --learn); "
+                        "give a longer capture or a longer --learn\n",
+                o->save_model, ENSEMBLE_MAP_PACKETS);
+        return -1;
+    }
+    if (ensemble_save(rs->ensemble, o->save_model) < 0) {
+        fprintf(stderr, "wardwatch analyze: --save-model %s: %s\n", o->save_model,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_path,
                       double t0)
 {
@@ -529,11 +547,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     if (save_inventory(o, rs) < 0) {
         return WW_EXIT_INTERNAL;
     }
-    if (o->save_model != NULL && ensemble_save(rs->ensemble, o->save_model) < 0) {
-        fprintf(stderr, "wardwatch analyze: --save-model %s: %s\n", o->save_model,
-                errno == EAGAIN ? "the ensemble had not finished its feature map (it needs "
-                                  "5000 IP packets of learning); nothing saved"
-                                : strerror(errno));
+    if (o->save_model != NULL && save_model(o, rs) < 0) {
         return WW_EXIT_INPUT;
     }
     r.wall_s = now_s() - t0;

@@ -72,13 +72,18 @@ static bool raises_severity(const char *kind)
     return strcmp(kind, "first_outside") == 0 || strcmp(kind, "arp_rebind") == 0;
 }
 
-static int severity_of(const struct alerts *a, uint32_t id, const char *kind)
+int alerts_severity(const struct inventory *inv, uint32_t id, const char *kind)
 {
-    const struct inv_device *d = inventory_device_by_id(a->inv, id);
-    enum criticality c = d != NULL ? inventory_criticality(a->inv, d) : CRIT_LOW;
+    const struct inv_device *d = inventory_device_by_id(inv, id);
+    enum criticality c = d != NULL ? inventory_criticality(inv, d) : CRIT_LOW;
     int s = c >= CRIT_HIGH ? 1 : c == CRIT_MEDIUM ? 2 : 3;
 
     return raises_severity(kind) && s > 1 ? s - 1 : s;
+}
+
+const char *alerts_severity_name(int severity)
+{
+    return severity <= 1 ? "high" : severity == 2 ? "medium" : "low";
 }
 
 static void write_alert(struct alerts *a, uint32_t id, struct open_alert *o)
@@ -142,7 +147,7 @@ static void open_alert(struct alerts *a, struct open_alert *o, uint64_t ts_us, u
 {
     memset(o, 0, sizeof(*o));
     o->open = true;
-    o->severity = severity_of(a, id, kind);
+    o->severity = alerts_severity(a->inv, id, kind);
     o->first_us = o->last_us = ts_us;
     o->count = 1;
     o->kinds[o->n_kinds++] = kind;
@@ -172,7 +177,7 @@ void alerts_add(struct alerts *a, uint64_t ts_us, uint32_t id, const char *kind,
     }
     o->count++;
     o->last_us = ts_us > o->last_us ? ts_us : o->last_us;
-    note_kind(o, kind, severity_of(a, id, kind));
+    note_kind(o, kind, alerts_severity(a->inv, id, kind));
     if (o->count >= 2 * o->written_count) {
         write_alert(a, id, o);
     }

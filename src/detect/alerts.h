@@ -38,6 +38,14 @@ void alerts_add(struct alerts *a, uint64_t ts_us, uint32_t id, const char *kind,
 /* Writes the alerts whose count grew since they were last written. */
 void alerts_finish(struct alerts *a);
 
+/*
+ * The severity of an anomaly of kind on device id, by the rule above: 1
+ * (most severe) to 3. Anomaly events carry it by name (alerts_severity_name:
+ * high, medium, low).
+ */
+int alerts_severity(const struct inventory *inv, uint32_t id, const char *kind);
+const char *alerts_severity_name(int severity);
+
 /* Alerts opened, and opened at each severity (index 1 to 3). */
 uint64_t alerts_opened(const struct alerts *a, int severity);
 

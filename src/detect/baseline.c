@@ -297,17 +297,6 @@ struct bl_report {
     bool with_expected;       /* name what the device did while learning */
 };
 
-static const char *severity(const struct baseline *b, const struct bl_report *r)
-{
-    const struct inv_device *d = inventory_device_by_id(b->cfg.inv, r->id);
-    enum criticality c = d != NULL ? inventory_criticality(b->cfg.inv, d) : CRIT_LOW;
-
-    if (c >= CRIT_HIGH || r->kind == BL_FIRST_OUTSIDE || r->kind == BL_ARP_REBIND) {
-        return "high";
-    }
-    return c == CRIT_MEDIUM || r->kind == BL_NEW_PEER_CLASS ? "medium" : "low";
-}
-
 static void write_device(struct jbuf *jb, const struct baseline *b, const char *key,
                          uint32_t id)
 {
@@ -425,7 +414,8 @@ static void report(struct baseline *b, const struct bl_report *r)
     jb_object_open(jb, "anomaly");
     jb_str(jb, "type", "behaviour");
     jb_str(jb, "kind", kind_names[r->kind]);
-    jb_str(jb, "severity", severity(b, r));
+    jb_str(jb, "severity",
+           alerts_severity_name(alerts_severity(b->cfg.inv, r->id, kind_names[r->kind])));
     jb_str(jb, "reason", r->reason);
     write_device(jb, b, "device", r->id);
     write_device(jb, b, "peer", r->peer);
@@ -655,7 +645,7 @@ static void check_arp(struct baseline *b, uint64_t ts_us, const uint8_t mac[6],
 {
     struct bl_report r = {.kind = BL_ARP_REBIND, .id = id, .ts_us = ts_us};
 
-    r.what = reported_key(r.kind, id, 0, ip_key(ip) & 0xffff);
+    r.what = reported_key(r.kind, id, (uint32_t)ip[0] << 8 | ip[1], (uint32_t)ip[2] << 8 | ip[3]);
     snprintf(r.reason, sizeof(r.reason),
              "%u.%u.%u.%u is now claimed in ARP by %02x:%02x:%02x:%02x:%02x:%02x, not by the "
              "MAC that held it in %llu s of learning",

@@ -11,6 +11,7 @@
 
 #include "output/events.h"
 #include "output/json.h"
+#include "util/grow.h"
 #include "util/u64set.h"
 
 #define DOMAIN_MAX 253 /* RFC 1035 section 2.3.4, without the final dot */
@@ -32,7 +33,8 @@ struct indicators {
     size_t n, cap;
     struct u64set ips, domains; /* hashes: a quick "no" before the list is searched */
     struct u64set alerted;      /* (indicator, device) pairs alerted already */
-    bool has_nets;
+    size_t *nets;               /* indexes of the networks in list: the ones searched */
+    size_t n_nets, cap_nets;
     struct eve_writer *eve;
     uint64_t alerts;
 };
@@ -167,7 +169,13 @@ static int add(struct indicators *ind, const struct indicator *in)
         return u64set_add(&ind->domains, domain_hash(in->domain, strlen(in->domain))) < 0 ? -1
                                                                                           : 0;
     }
-    ind->has_nets = true;
+    size_t *grown = grow_to_index(ind->nets, &ind->cap_nets, sizeof(*grown), ind->n_nets);
+
+    if (grown == NULL) {
+        return -1;
+    }
+    ind->nets = grown;
+    ind->nets[ind->n_nets++] = ind->n - 1;
     return 0;
 }
 
@@ -230,6 +238,7 @@ void indicators_free(struct indicators *ind)
     u64set_free(&ind->ips);
     u64set_free(&ind->domains);
     u64set_free(&ind->alerted);
+    free(ind->nets);
     free(ind->list);
     free(ind);
 }
@@ -256,19 +265,23 @@ static bool in_net(const struct indicator *in, uint8_t family, const uint8_t *a)
     return rest == 0 || ((in->addr[full] ^ a[full]) & (0xff00u >> rest) & 0xff) == 0;
 }
 
-/* The indicator an address is on, or NULL. */
+/* The indicator an address is on, or NULL: the list is searched only on a hash hit. */
 static const struct indicator *match_addr(const struct indicators *ind, uint8_t family,
                                           const uint8_t *a)
 {
-    bool listed = u64set_has(&ind->ips, addr_hash(family, a));
+    if (u64set_has(&ind->ips, addr_hash(family, a))) {
+        for (size_t i = 0; i < ind->n; i++) {
+            const struct indicator *in = &ind->list[i];
 
-    for (size_t i = 0; (listed || ind->has_nets) && i < ind->n; i++) {
-        const struct indicator *in = &ind->list[i];
-
-        if ((in->kind == IND_IP && in->family == family &&
-             memcmp(in->addr, a, family == 6 ? 16 : 4) == 0) ||
-            (in->kind == IND_NET && in_net(in, family, a))) {
-            return in;
+            if (in->kind == IND_IP && in->family == family &&
+                memcmp(in->addr, a, family == 6 ? 16 : 4) == 0) {
+                return in;
+            }
+        }
+    }
+    for (size_t i = 0; i < ind->n_nets; i++) {
+        if (in_net(&ind->list[ind->nets[i]], family, a)) {
+            return &ind->list[ind->nets[i]];
         }
     }
     return NULL;

@@ -68,13 +68,20 @@ static float uniform(uint64_t *s, float a)
 }
 
 /*
- * 2^t: t = i + f with i the nearest integer and |f| <= 1/2; 2^f from the
- * first eight terms of the series of e^(f ln 2) (relative error below 6e-9
- * for |f| <= 1/2, under float's own); 2^i put into the exponent bits.
+ * 2^f for |f| <= 1/2: the first eight terms of the series of e^(f ln 2)
+ * (relative error below 6e-9, under float's own), by Horner's rule. f may
+ * be a float or a vector of them: exp2_fast and sigmoid_lanes share it.
  */
+#define EXP2_SERIES(f)                                                                        \
+    (((((((1.5252734e-05f * (f) + 0.00015403530f) * (f) + 0.0013333558f) * (f) +             \
+          0.0096181291f) * (f) + 0.055504109f) * (f) + 0.24022651f) * (f) + 0.69314718f) *    \
+             (f) + 1.0f)
+#define EXP2_ROUND 12582912.0f /* 1.5 * 2^23: adding it rounds a float to an integer */
+
+/* 2^t: t = i + f with i the nearest integer; 2^f by EXP2_SERIES, 2^i into the exponent bits. */
 static inline float exp2_fast(float t)
 {
-    const float round = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    const float round = EXP2_ROUND;
     float r, f, p;
     union {
         float f;
@@ -84,14 +91,7 @@ static inline float exp2_fast(float t)
     t = t < -126.0f ? -126.0f : t > 126.0f ? 126.0f : t;
     r = (t + round) - round;
     f = t - r;
-    p = 1.5252734e-05f;
-    p = p * f + 0.00015403530f;
-    p = p * f + 0.0013333558f;
-    p = p * f + 0.0096181291f;
-    p = p * f + 0.055504109f;
-    p = p * f + 0.24022651f;
-    p = p * f + 0.69314718f;
-    p = p * f + 1.0f;
+    p = EXP2_SERIES(f);
     scale.i = ((int32_t)r + 127) * (1 << 23);
     return p * scale.f;
 }
@@ -329,21 +329,14 @@ static inline __attribute__((always_inline)) void sigmoid_lanes(lanes *v)
 
     splat(&lo, -126.0f);
     splat(&hi, 126.0f);
-    splat(&round, 12582912.0f);
+    splat(&round, EXP2_ROUND);
     below = t < lo;
     above = t > hi;
     bits = ((ilanes)t & ~below & ~above) | ((ilanes)lo & below) | ((ilanes)hi & above);
     t = (lanes)bits;
     r = (t + round) - round;
     f = t - r;
-    splat(&p, 1.5252734e-05f);
-    p = p * f + 0.00015403530f;
-    p = p * f + 0.0013333558f;
-    p = p * f + 0.0096181291f;
-    p = p * f + 0.055504109f;
-    p = p * f + 0.24022651f;
-    p = p * f + 0.69314718f;
-    p = p * f + 1.0f;
+    p = EXP2_SERIES(f);
     e = (__builtin_convertvector(r, ilanes) + 127) * (1 << 23);
     *v = 1.0f / (1.0f + p * (lanes)e);
 }
@@ -972,7 +965,9 @@ static int load_header(struct reader *r, struct kitnet_config *c)
         return -1;
     }
     if (sscanf(p, "%d", &version) != 1 || version != KITNET_VERSION) {
-        snprintf(r->err, r->err_len, "a model of version %d; this wardwatch reads version %d",
+        snprintf(r->err, r->err_len,
+                 "a model of version %d; this wardwatch reads version %d: learn it again "
+                 "and save it with this wardwatch",
                  version, KITNET_VERSION);
         return -1;
     }
@@ -1083,8 +1078,7 @@ struct kitnet *kitnet_load(const char *path, char *err, size_t err_len)
         k->rng = c.seed;
         k->raw = calloc(c.n_features, sizeof(float));
         k->batch_raw = calloc((size_t)c.n_features * KITNET_BATCH, sizeof(float));
-        k->mean = calloc(c.n_features, sizeof(double));
-        if (k->raw == NULL || k->batch_raw == NULL || k->mean == NULL || load_state(&r, k) < 0 ||
+        if (k->raw == NULL || k->batch_raw == NULL || load_state(&r, k) < 0 ||
             load_groups(&r, k) < 0) {
             kitnet_free(k);
             k = NULL;

@@ -26,6 +26,20 @@ static int make_dir(void **state)
     return 0;
 }
 
+/* Writes text to dir_path/name; its path into path. Returns 0, or -1 when it cannot. */
+static inline int tmp_file_write(const char *name, const char *text, char *path, size_t len)
+{
+    FILE *f;
+
+    snprintf(path, len, "%s/%s", dir_path, name);
+    f = fopen(path, "w");
+    if (f == NULL) {
+        return -1;
+    }
+    fputs(text, f);
+    return fclose(f);
+}
+
 /* cmocka teardown: removes the file and the directory. */
 static int remove_dir(void **state)
 {

@@ -56,13 +56,8 @@ static void site_open(struct site *s)
 {
     static const char *const names[N_HOSTS] = {"mon-bed-1", "engine", "billing", NULL, NULL};
     char path[EVE_TMP_PATH_LEN + 32], err[RULES_ERROR_LEN];
-    FILE *f;
 
-    snprintf(path, sizeof(path), "%s/rules.conf", dir_path);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(test_rules, f);
-    fclose(f);
+    assert_int_equal(tmp_file_write("rules.conf", test_rules, path, sizeof(path)), 0);
     memset(&s->rules, 0, sizeof(s->rules));
     assert_int_equal(rules_load(&s->rules, path, err), 0);
     unlink(path);

@@ -21,13 +21,7 @@ static char list_path[EVE_TMP_PATH_LEN + 16];
 
 static void write_list(const char *text)
 {
-    FILE *f;
-
-    snprintf(list_path, sizeof(list_path), "%s/list", dir_path);
-    f = fopen(list_path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tmp_file_write("list", text, list_path, sizeof(list_path)), 0);
 }
 
 static void expect_error(const char *text, const char *want)

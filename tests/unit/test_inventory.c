@@ -23,13 +23,8 @@
 static void write_file(const char *name, const char *text)
 {
     char path[EVE_TMP_PATH_LEN + 32];
-    FILE *f;
 
-    snprintf(path, sizeof(path), "%s/%s", dir_path, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tmp_file_write(name, text, path, sizeof(path)), 0);
 }
 
 static void remove_file(const char *name)

@@ -240,7 +240,8 @@ static void save_and_load(void **state)
     fputs("wardwatch-kitnet 99\n", f);
     fclose(f);
     assert_null(kitnet_load(path, err, sizeof(err)));
-    assert_string_equal(err, "a model of version 99; this wardwatch reads version 1");
+    assert_string_equal(err, "a model of version 99; this wardwatch reads version 1: learn it "
+                             "again and save it with this wardwatch");
     unlink(path);
     kitnet_free(k);
 }
