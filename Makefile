@@ -41,6 +41,8 @@ wardwatch: $(B)/wardwatch
 # clamps vectorize only when no value is taken to be NaN or infinite
 # (kitnet.c uses none) and the sign of a zero does not matter.
 $(B)/src/detect/kitnet.o: CFLAGS += -O3 -ffinite-math-only -fno-signed-zeros
+# The damped statistics are loops over five windows: -O3 vectorizes them.
+$(B)/src/detect/streams.o: CFLAGS += -O3
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "capture/capture.h"
@@ -31,7 +32,31 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Every IP packet's features, in order; returns how many. */
+#define CHUNK 1024   /* packets whose features are worked out together */
+#define KEEP 131072  /* vectors kept for training and scoring (later ones overwrite) */
+
+/* A packet's fields the features need, copied out of the capture's buffer. */
+struct chunk_packet {
+    double t;
+    uint8_t family, proto;
+    uint16_t sport, dport;
+    uint32_t len;
+    uint8_t mac[6], src[16], dst[16];
+};
+
+static size_t features(struct streams *st, const struct chunk_packet *c, size_t n, float *out)
+{
+    struct stream_packet sp[CHUNK];
+
+    for (size_t i = 0; i < n; i++) {
+        sp[i] = (struct stream_packet){c[i].t,     c[i].family, c[i].mac,   c[i].src, c[i].dst,
+                                       c[i].sport, c[i].dport,  c[i].proto, c[i].len};
+    }
+    streams_packets(st, sp, n, out);
+    return n;
+}
+
+/* Every IP packet's features, in order; keeps the first KEEP and returns how many it kept. */
 static size_t extract(const char *path, float **out, double *seconds)
 {
     const char *paths[1] = {path};
@@ -39,8 +64,9 @@ static size_t extract(const char *path, float **out, double *seconds)
     struct streams *st = streams_new(STREAMS_CAPACITY_LOG2_DEFAULT);
     struct decode_stats ds = {0};
     struct ww_packet p;
-    size_t n = 0, cap = 1 << 16;
-    float *v = malloc(cap * STREAMS_FEATURES * sizeof(float));
+    static struct chunk_packet chunk[CHUNK];
+    size_t n = 0, n_chunk = 0, kept = 0;
+    float *v = malloc((KEEP + CHUNK) * STREAMS_FEATURES * sizeof(float));
     double t0 = now_s();
 
     if (cs == NULL || st == NULL || v == NULL) {
@@ -51,19 +77,20 @@ static size_t extract(const char *path, float **out, double *seconds)
         if (decode_packet(&ds, &p) != DECODE_EV_MAX || p.family == 0) {
             continue;
         }
-        if (n == cap) {
-            cap *= 2;
-            v = realloc(v, cap * STREAMS_FEATURES * sizeof(float));
-            if (v == NULL) {
-                exit(2);
-            }
+        chunk[n_chunk] = (struct chunk_packet){.t = (double)p.ts_us / 1e6, .family = p.family,
+                                               .proto = p.ip_proto, .sport = p.sport,
+                                               .dport = p.dport, .len = p.wirelen};
+        memcpy(chunk[n_chunk].mac, p.src_mac, 6);
+        memcpy(chunk[n_chunk].src, p.src_ip, 16);
+        memcpy(chunk[n_chunk].dst, p.dst_ip, 16);
+        if (++n_chunk == CHUNK) {
+            n += features(st, chunk, n_chunk, v + kept * STREAMS_FEATURES);
+            kept = n < KEEP ? n : KEEP;
+            n_chunk = 0;
         }
-        struct stream_packet sp = {(double)p.ts_us / 1e6, p.family, p.src_mac, p.src_ip,
-                                   p.dst_ip, p.sport, p.dport, p.ip_proto, p.wirelen};
-
-        streams_packet(st, &sp, v + n * STREAMS_FEATURES);
-        n++;
     }
+    n += features(st, chunk, n_chunk, v + kept * STREAMS_FEATURES);
+    kept = n < KEEP ? n : KEEP;
     *seconds = now_s() - t0;
     if (capture_file(cs, 0)->failed) {
         fprintf(stderr, "bench-kitnet: %s: %s\n", path, capture_file(cs, 0)->error);
@@ -75,7 +102,7 @@ static size_t extract(const char *path, float **out, double *seconds)
     streams_free(st);
     capture_close(cs);
     *out = v;
-    return n;
+    return kept;
 }
 
 int main(int argc, char **argv)

@@ -23,43 +23,152 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 
 #define AI_WINDOWS 5
-/* Decay rates lambda (1/s): half-lives of 0.2 s, 0.33 s, 1 s, 10 s and 100 s. */
+/*
+ * Decay rates lambda (1/s): half-lives of 0.2 s, 0.33 s, 1 s, 10 s and
+ * 100 s. ai_decay_factors works the five factors out from two powers of
+ * two, so a change here needs one there.
+ */
 #define AI_LAMBDAS {5.0, 3.0, 1.0, 0.1, 0.01}
 
-/* One stream's statistic over one window. */
+/* One stream's statistics over every window, last updated at t (seconds). */
 struct ai_stat {
-    double w, ls, ss;
-    double t; /* seconds of the last update */
-};
-
-/* The residual products of two opposite streams over one window. */
-struct ai_pair {
-    double sr;
-    double res[2]; /* last residual of each side, damped with sr */
     double t;
+    double w[AI_WINDOWS], ls[AI_WINDOWS], ss[AI_WINDOWS];
 };
 
-/* Decays s to time t with rate lambda, then adds x. */
-void ai_stat_update(struct ai_stat *s, double lambda, double t, double x);
-/* Decays s to time t without adding (as the other side of a pair is read). */
-void ai_stat_decay(struct ai_stat *s, double lambda, double t);
+/* The residual products of two opposite streams over every window. */
+struct ai_pair {
+    double t;
+    double sr[AI_WINDOWS];
+    double res[2][AI_WINDOWS]; /* last residual of each side, damped with sr */
+};
 
-double ai_stat_mean(const struct ai_stat *s);
-double ai_stat_var(const struct ai_stat *s);
-double ai_stat_std(const struct ai_stat *s);
+/* d[i] = 2^(-lambda_i * dt) for the windows' rates; 1 when dt <= 0. */
+static inline void ai_decay_factors(double dt, double d[AI_WINDOWS])
+{
+    if (!(dt > 0)) {
+        for (int i = 0; i < AI_WINDOWS; i++) {
+            d[i] = 1.0;
+        }
+        return;
+    }
+    double a = exp2(-dt), b = exp2(-0.01 * dt), b2 = b * b, b8 = b2 * b2 * b2 * b2;
+
+    d[0] = a * a * a * a * a; /* lambda 5 */
+    d[1] = a * a * a;         /* 3 */
+    d[2] = a;                 /* 1 */
+    d[3] = b8 * b2;           /* 0.1 */
+    d[4] = b;                 /* 0.01 */
+}
+
+static inline void ai_stat_scale(struct ai_stat *s, const double d[AI_WINDOWS])
+{
+    for (int i = 0; i < AI_WINDOWS; i++) {
+        s->w[i] *= d[i];
+        s->ls[i] *= d[i];
+        s->ss[i] *= d[i];
+    }
+}
+
+/* Decays s to time t without adding (as the other side of a pair is read). */
+static inline void ai_stat_decay(struct ai_stat *s, double t)
+{
+    double d[AI_WINDOWS];
+
+    if (t > s->t) {
+        ai_decay_factors(t - s->t, d);
+        ai_stat_scale(s, d);
+        s->t = t;
+    }
+}
+
+/* Scales s by the factors d (of the time from s->t to t), then adds x. */
+static inline void ai_stat_add(struct ai_stat *s, const double d[AI_WINDOWS], double t, double x)
+{
+    if (t > s->t) {
+        ai_stat_scale(s, d);
+        s->t = t;
+    }
+    for (int i = 0; i < AI_WINDOWS; i++) {
+        s->w[i] += 1;
+        s->ls[i] += x;
+        s->ss[i] += x * x;
+    }
+}
+
+/* Decays s to time t in every window, then adds x. */
+static inline void ai_stat_update(struct ai_stat *s, double t, double x)
+{
+    double d[AI_WINDOWS];
+
+    ai_decay_factors(t - s->t, d);
+    ai_stat_add(s, d, t, x);
+}
+
+static inline double ai_stat_mean(const struct ai_stat *s, int i)
+{
+    return s->w[i] > 0 ? s->ls[i] / s->w[i] : 0.0;
+}
+
+static inline double ai_stat_var(const struct ai_stat *s, int i)
+{
+    double mean = ai_stat_mean(s, i);
+
+    return s->w[i] > 0 ? fabs(s->ss[i] / s->w[i] - mean * mean) : 0.0;
+}
+
+static inline double ai_stat_std(const struct ai_stat *s, int i)
+{
+    return sqrt(ai_stat_var(s, i));
+}
 
 /*
- * Side (0 or 1) of a pair took x at time t and its statistic (self, already
- * updated) now has mean mean; other is the opposite side's statistic,
- * decayed to t. Updates p.
+ * Side (0 or 1) of a pair took x at time t and its statistic self is
+ * already updated with it. Decays p to t and adds the residual product.
  */
-void ai_pair_update(struct ai_pair *p, double lambda, double t, int side,
-                    const struct ai_stat *self, double x);
+static inline void ai_pair_update(struct ai_pair *p, double t, int side,
+                                  const struct ai_stat *self, double x)
+{
+    double d[AI_WINDOWS];
 
-/* The pair's four features, in the order magnitude, radius, covariance, correlation. */
-void ai_pair_features(const struct ai_pair *p, const struct ai_stat *a, const struct ai_stat *b,
-                      double out[4]);
+    if (t > p->t) {
+        ai_decay_factors(t - p->t, d);
+        for (int i = 0; i < AI_WINDOWS; i++) {
+            p->sr[i] *= d[i];
+            p->res[0][i] *= d[i];
+            p->res[1][i] *= d[i];
+        }
+        p->t = t;
+    }
+    for (int i = 0; i < AI_WINDOWS; i++) {
+        double r = x - ai_stat_mean(self, i);
+
+        p->sr[i] += r * p->res[!side][i];
+        p->res[side][i] = r;
+    }
+}
+
+/*
+ * Window i's four features of the pair, a and b its two sides decayed to
+ * the same time: magnitude, radius, covariance, correlation.
+ */
+static inline void ai_pair_features(const struct ai_pair *p, const struct ai_stat *a,
+                                    const struct ai_stat *b, int i, double out[4])
+{
+    double ma = ai_stat_mean(a, i), mb = ai_stat_mean(b, i);
+    double va = ai_stat_var(a, i), vb = ai_stat_var(b, i);
+    double w = a->w[i] + b->w[i];
+    double cov = w > 0 ? p->sr[i] / w : 0.0;
+    double sd2 = va * vb;
+
+    out[0] = sqrt(ma * ma + mb * mb);
+    out[1] = sqrt(va + vb);
+    out[2] = cov;
+    /* SR / (w_a + w_b) only approximates the covariance: keep the ratio a correlation. */
+    out[3] = sd2 > 0 ? fmax(-1.0, fmin(1.0, cov / sqrt(sd2))) : 0.0;
+}
 
 #endif

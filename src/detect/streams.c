@@ -6,38 +6,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAMS_PROBE 8 /* slots looked at for a key before the oldest gives way */
-
-static const double lambdas[AI_WINDOWS] = AI_LAMBDAS;
-
-/* Every table entry begins so: key 0 marks a free slot; t is its last use. */
-struct slot_head {
-    uint64_t key;
-    double t;
-};
+#define STREAMS_WAYS 8 /* slots of a bucket: a key lives in one bucket, the oldest gives way */
 
 struct one_way { /* MI, H */
-    struct slot_head h;
-    struct ai_stat size[AI_WINDOWS];
+    struct ai_stat size;
 };
 
 struct way { /* one direction of a channel or a socket */
-    struct slot_head h;
-    struct ai_stat size[AI_WINDOWS];
-    struct ai_stat jit[AI_WINDOWS]; /* channels only */
     double last_t;
     bool seen;
+    struct ai_stat size;
+    struct ai_stat jit; /* channels only */
 };
 
 struct both_ways { /* a channel or socket, both directions */
-    struct slot_head h;
-    struct ai_pair pair[AI_WINDOWS];
+    struct ai_pair pair;
 };
 
+/*
+ * A table keeps its keys and last-use times apart from the entries: the
+ * slots of one bucket share a cache line or two, so finding a key (or the
+ * slot it takes) costs one memory access, and the entry one more.
+ */
 struct table {
-    unsigned char *slots;
+    uint64_t *keys; /* 0: free */
+    double *times;  /* seconds of each slot's last use */
+    unsigned char *entries;
     size_t entry_size;
-    size_t mask;
+    size_t mask;    /* slots - 1 */
+    size_t ways;    /* slots per bucket: STREAMS_WAYS, or all of a smaller table */
 };
 
 struct streams {
@@ -50,57 +47,95 @@ static int table_init(struct table *tb, size_t entry_size, unsigned capacity_log
 {
     size_t n = (size_t)1 << capacity_log2;
 
-    tb->slots = calloc(n, entry_size);
+    tb->keys = aligned_alloc(64, n * sizeof(uint64_t) < 64 ? 64 : n * sizeof(uint64_t));
+    tb->times = calloc(n, sizeof(double));
+    tb->entries = calloc(n, entry_size);
     tb->entry_size = entry_size;
     tb->mask = n - 1;
-    return tb->slots != NULL ? 0 : -1;
+    tb->ways = n < STREAMS_WAYS ? n : STREAMS_WAYS;
+    if (tb->keys == NULL || tb->times == NULL || tb->entries == NULL) {
+        return -1;
+    }
+    memset(tb->keys, 0, n * sizeof(uint64_t));
+    return 0;
 }
 
-static struct slot_head *slot(const struct table *tb, size_t i)
+static void table_free(struct table *tb)
 {
-    return (struct slot_head *)(tb->slots + (i & tb->mask) * tb->entry_size);
+    free(tb->keys);
+    free(tb->times);
+    free(tb->entries);
 }
 
-/* The entry of key, or NULL. */
-static void *table_find(const struct table *tb, uint64_t key)
+static size_t bucket_of(const struct table *tb, uint64_t key)
 {
-    for (size_t i = 0; i < STREAMS_PROBE; i++) {
-        struct slot_head *h = slot(tb, key + i);
+    return (size_t)(key >> 32) & tb->mask & ~(tb->ways - 1);
+}
 
-        if (h->key == key) {
-            return h;
-        }
-        if (h->key == 0) {
-            return NULL;
+static void *entry(const struct table *tb, size_t i)
+{
+    return tb->entries + i * tb->entry_size;
+}
+
+/* The slot of key, or ~0 when it has none. */
+static size_t table_find(const struct table *tb, uint64_t key)
+{
+    size_t b = bucket_of(tb, key);
+
+    for (size_t i = b; i < b + tb->ways; i++) {
+        if (tb->keys[i] == key) {
+            return i;
         }
     }
-    return NULL;
+    return ~(size_t)0;
 }
 
-/* The entry of key, made (all zero) in a free slot or in place of the oldest one nearby. */
+/* The slot key has or would take: its own, else a free one, else the oldest. */
+static size_t table_slot(const struct table *tb, uint64_t key)
+{
+    size_t b = bucket_of(tb, key), pick = b;
+
+    for (size_t i = b; i < b + tb->ways; i++) {
+        if (tb->keys[i] == key) {
+            return i;
+        }
+        if (tb->keys[pick] != 0 && (tb->keys[i] == 0 || tb->times[i] < tb->times[pick])) {
+            pick = i;
+        }
+    }
+    return pick;
+}
+
+/* The entry of key, made (all zero) in a free slot or in place of the oldest of its bucket. */
 static void *table_get(struct table *tb, uint64_t key, double t)
 {
-    struct slot_head *oldest = NULL;
+    size_t i = table_slot(tb, key);
 
-    for (size_t i = 0; i < STREAMS_PROBE; i++) {
-        struct slot_head *h = slot(tb, key + i);
-
-        if (h->key == key) {
-            h->t = t;
-            return h;
-        }
-        if (h->key == 0) {
-            oldest = h;
-            break;
-        }
-        if (oldest == NULL || h->t < oldest->t) {
-            oldest = h;
-        }
+    if (tb->keys[i] != key) {
+        memset(entry(tb, i), 0, tb->entry_size);
+        tb->keys[i] = key;
     }
-    memset(oldest, 0, tb->entry_size);
-    oldest->key = key;
-    oldest->t = t;
-    return oldest;
+    tb->times[i] = t;
+    return entry(tb, i);
+}
+
+/* Asks the CPU for key's bucket now, so that a later table_get does not wait for it. */
+static void table_prefetch_bucket(const struct table *tb, uint64_t key)
+{
+    size_t b = bucket_of(tb, key);
+
+    __builtin_prefetch(&tb->keys[b]);
+    __builtin_prefetch(&tb->times[b]);
+}
+
+/* The same for the entry key will use; its bucket should be in cache by now. */
+static void table_prefetch_entry(const struct table *tb, uint64_t key)
+{
+    uintptr_t at = (uintptr_t)entry(tb, table_slot(tb, key));
+
+    for (uintptr_t line = at & ~(uintptr_t)63; line < at + tb->entry_size; line += 64) {
+        __builtin_prefetch((const void *)line, 1);
+    }
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -135,22 +170,16 @@ static size_t addr_len(const struct stream_packet *p)
     return p->family == 6 ? 16 : 4;
 }
 
-static uint64_t endpoint_key(uint64_t tag, const struct stream_packet *p, const uint8_t *a,
-                             uint16_t port)
+/* An address's hash, tag and port folded in: one end of a channel or socket. */
+static uint64_t endpoint_key(uint64_t tag, uint64_t addr_hash, uint16_t port)
 {
-    return mix(mix_bytes(tag, a, addr_len(p)), port);
+    return mix(addr_hash + tag * 0x9e3779b97f4a7c15ull, port);
 }
 
-/* From a to b: the channel (no ports) or the socket. */
-static uint64_t way_key(uint64_t tag, const struct stream_packet *p, bool reverse, bool ports)
+/* From a to b (address hashes and ports): the channel (ports 0) or the socket. */
+static uint64_t way_key(uint64_t tag, uint64_t a, uint16_t pa, uint64_t b, uint16_t pb)
 {
-    const uint8_t *a = reverse ? p->dst_ip : p->src_ip, *b = reverse ? p->src_ip : p->dst_ip;
-    uint16_t pa = reverse ? p->dport : p->sport, pb = reverse ? p->sport : p->dport;
-
-    if (!ports) {
-        pa = pb = 0;
-    }
-    return nonzero(mix(endpoint_key(tag, p, a, pa), endpoint_key(tag + 1, p, b, pb)));
+    return nonzero(mix(endpoint_key(tag, a, pa), endpoint_key(tag + 1, b, pb)));
 }
 
 /* Which side of the pair the packet's source is: 0 when it is the lesser endpoint. */
@@ -166,11 +195,11 @@ static int pair_side(const struct stream_packet *p, bool ports)
 
 /* ---- features ------------------------------------------------------------ */
 
-static void put_stat(float *out, const struct ai_stat *s)
+static void put_stat(float *out, const struct ai_stat *s, int i)
 {
-    out[0] = (float)s->w;
-    out[1] = (float)ai_stat_mean(s);
-    out[2] = (float)ai_stat_std(s);
+    out[0] = (float)s->w[i];
+    out[1] = (float)ai_stat_mean(s, i);
+    out[2] = (float)ai_stat_std(s, i);
 }
 
 static void update_one_way(struct table *tb, uint64_t key, const struct stream_packet *p,
@@ -178,45 +207,77 @@ static void update_one_way(struct table *tb, uint64_t key, const struct stream_p
 {
     struct one_way *e = table_get(tb, key, p->t);
 
+    ai_stat_update(&e->size, p->t, p->len);
     for (int w = 0; w < AI_WINDOWS; w++) {
-        ai_stat_update(&e->size[w], lambdas[w], p->t, p->len);
-        put_stat(out + w * STREAMS_PER_WINDOW + at, &e->size[w]);
+        put_stat(out + w * STREAMS_PER_WINDOW + at, &e->size, w);
+    }
+}
+
+/* The keys of a packet's streams, worked out once for the prefetches and the update. */
+struct stream_keys {
+    uint64_t mi, host;
+    uint64_t way[2][3]; /* channel, socket: forward, reverse, pair */
+    int side[2];        /* the packet's side of the channel's pair, of the socket's */
+};
+
+enum { KIND_CHANNEL, KIND_SOCKET };
+enum { FWD, REV, PAIR };
+
+static void stream_keys(const struct stream_packet *p, struct stream_keys *k)
+{
+    uint64_t src = mix_bytes(0, p->src_ip, addr_len(p)), dst = mix_bytes(0, p->dst_ip, addr_len(p));
+
+    k->mi = nonzero(mix_bytes(endpoint_key(1, src, 0), p->src_mac, 6));
+    k->host = nonzero(endpoint_key(2, src, 0));
+    for (int kind = KIND_CHANNEL; kind <= KIND_SOCKET; kind++) {
+        uint64_t tag = kind == KIND_CHANNEL ? 10 : 20;
+        bool ports = kind == KIND_SOCKET;
+        uint16_t sport = ports ? p->sport : 0, dport = ports ? p->dport : 0;
+
+        k->side[kind] = pair_side(p, ports);
+        k->way[kind][FWD] = way_key(tag, src, sport, dst, dport);
+        k->way[kind][REV] = way_key(tag, dst, dport, src, sport);
+        k->way[kind][PAIR] = k->side[kind] == 0 ? way_key(tag + 2, src, sport, dst, dport)
+                                                : way_key(tag + 2, dst, dport, src, sport);
     }
 }
 
 /* A channel or socket: the way's 3 size features and the pair's 4, from at on; jitter at jit. */
-static void update_two_ways(struct table *ways, struct table *pairs, uint64_t tag,
-                            const struct stream_packet *p, bool ports, float *out, size_t at,
-                            size_t jit)
+static void update_two_ways(struct table *ways, struct table *pairs, const uint64_t key[3],
+                            int side, const struct stream_packet *p, bool ports, float *out,
+                            size_t at, size_t jit)
 {
     static const struct ai_stat none;
-    struct way *fwd = table_get(ways, way_key(tag, p, false, ports), p->t);
-    struct way *rev = table_find(ways, way_key(tag, p, true, ports));
-    struct both_ways *pair = table_get(pairs, way_key(tag + 2, p, pair_side(p, ports) != 0,
-                                                      ports), p->t);
+    struct way *fwd = table_get(ways, key[FWD], p->t);
+    size_t rev_slot = table_find(ways, key[REV]);
+    struct way *rev = rev_slot != ~(size_t)0 ? entry(ways, rev_slot) : NULL;
+    struct both_ways *pair = table_get(pairs, key[PAIR], p->t);
     double dt = fwd->seen ? p->t - fwd->last_t : 0.0;
-    int side = pair_side(p, ports);
+
+    double d[AI_WINDOWS];
 
     fwd->seen = true;
     fwd->last_t = p->t;
+    ai_decay_factors(p->t - fwd->size.t, d); /* the jitter's time is the size's */
+    ai_stat_add(&fwd->size, d, p->t, p->len);
+    if (!ports) {
+        ai_stat_add(&fwd->jit, d, p->t, dt);
+    }
+    if (rev != NULL) {
+        ai_stat_decay(&rev->size, p->t);
+    }
+    ai_pair_update(&pair->pair, p->t, side, &fwd->size, p->len);
     for (int w = 0; w < AI_WINDOWS; w++) {
         float *o = out + w * STREAMS_PER_WINDOW;
         double pf[4];
 
-        ai_stat_update(&fwd->size[w], lambdas[w], p->t, p->len);
-        if (rev != NULL) {
-            ai_stat_decay(&rev->size[w], lambdas[w], p->t);
-        }
-        ai_pair_update(&pair->pair[w], lambdas[w], p->t, side, &fwd->size[w], p->len);
-        put_stat(o + at, &fwd->size[w]);
-        ai_pair_features(&pair->pair[w], &fwd->size[w], rev != NULL ? &rev->size[w] : &none,
-                         pf);
+        put_stat(o + at, &fwd->size, w);
+        ai_pair_features(&pair->pair, &fwd->size, rev != NULL ? &rev->size : &none, w, pf);
         for (int i = 0; i < 4; i++) {
             o[at + 3 + i] = (float)pf[i];
         }
         if (!ports) {
-            ai_stat_update(&fwd->jit[w], lambdas[w], p->t, dt);
-            put_stat(o + jit, &fwd->jit[w]);
+            put_stat(o + jit, &fwd->jit, w);
         }
     }
 }
@@ -224,14 +285,96 @@ static void update_two_ways(struct table *ways, struct table *pairs, uint64_t ta
 /* Offsets of each stream's features within a window's 23. */
 enum { AT_MI = 0, AT_H = 3, AT_HH = 6, AT_JIT = 13, AT_HPHP = 16 };
 
+static void update(struct streams *s, const struct stream_packet *p, const struct stream_keys *k,
+                   float *out)
+{
+    update_one_way(&s->mi, k->mi, p, out, AT_MI);
+    update_one_way(&s->host, k->host, p, out, AT_H);
+    update_two_ways(&s->channel, &s->channel_pair, k->way[KIND_CHANNEL], k->side[KIND_CHANNEL],
+                    p, false, out, AT_HH, AT_JIT);
+    update_two_ways(&s->socket, &s->socket_pair, k->way[KIND_SOCKET], k->side[KIND_SOCKET], p,
+                    true, out, AT_HPHP, 0);
+}
+
+/* The tables of each key, in the order of a stream_keys. */
+static void tables_of(struct streams *s, struct table *t[8])
+{
+    struct table *order[8] = {&s->mi,     &s->host,   &s->channel, &s->channel,
+                              &s->channel_pair, &s->socket, &s->socket, &s->socket_pair};
+
+    memcpy(t, order, sizeof(order));
+}
+
+static const uint64_t *key_list(const struct stream_keys *k, uint64_t out[8])
+{
+    uint64_t list[8] = {k->mi,
+                        k->host,
+                        k->way[KIND_CHANNEL][FWD],
+                        k->way[KIND_CHANNEL][REV],
+                        k->way[KIND_CHANNEL][PAIR],
+                        k->way[KIND_SOCKET][FWD],
+                        k->way[KIND_SOCKET][REV],
+                        k->way[KIND_SOCKET][PAIR]};
+
+    memcpy(out, list, sizeof(list));
+    return out;
+}
+
+static void prefetch_buckets(struct streams *s, const struct stream_keys *k)
+{
+    struct table *t[8];
+    uint64_t keys[8];
+
+    tables_of(s, t);
+    key_list(k, keys);
+    for (int i = 0; i < 8; i++) {
+        table_prefetch_bucket(t[i], keys[i]);
+    }
+}
+
+static void prefetch_entries(struct streams *s, const struct stream_keys *k)
+{
+    struct table *t[8];
+    uint64_t keys[8];
+
+    tables_of(s, t);
+    key_list(k, keys);
+    for (int i = 0; i < 8; i++) {
+        table_prefetch_entry(t[i], keys[i]);
+    }
+}
+
 void streams_packet(struct streams *s, const struct stream_packet *p, float *out)
 {
-    uint64_t mi = nonzero(mix_bytes(endpoint_key(1, p, p->src_ip, 0), p->src_mac, 6));
+    struct stream_keys k;
 
-    update_one_way(&s->mi, mi, p, out, AT_MI);
-    update_one_way(&s->host, nonzero(endpoint_key(2, p, p->src_ip, 0)), p, out, AT_H);
-    update_two_ways(&s->channel, &s->channel_pair, 10, p, false, out, AT_HH, AT_JIT);
-    update_two_ways(&s->socket, &s->socket_pair, 20, p, true, out, AT_HPHP, 0);
+    stream_keys(p, &k);
+    update(s, p, &k, out);
+}
+
+/*
+ * Packets in order, as streams_packet one by one, with the memory each
+ * will touch asked for ahead: the buckets STREAMS_AHEAD packets before
+ * their update, the entries half as far ahead.
+ */
+void streams_packets(struct streams *s, const struct stream_packet *p, size_t n, float *out)
+{
+    struct stream_keys ring[STREAMS_AHEAD];
+
+    for (size_t i = 0; i < n + STREAMS_AHEAD; i++) {
+        if (i >= STREAMS_AHEAD) {
+            size_t j = i - STREAMS_AHEAD;
+
+            update(s, &p[j], &ring[j % STREAMS_AHEAD], out + j * STREAMS_FEATURES);
+        }
+        if (i >= STREAMS_AHEAD / 2 && i - STREAMS_AHEAD / 2 < n) {
+            prefetch_entries(s, &ring[(i - STREAMS_AHEAD / 2) % STREAMS_AHEAD]);
+        }
+        if (i < n) {
+            stream_keys(&p[i], &ring[i % STREAMS_AHEAD]);
+            prefetch_buckets(s, &ring[i % STREAMS_AHEAD]);
+        }
+    }
 }
 
 struct streams *streams_new(unsigned capacity_log2)
@@ -255,12 +398,12 @@ void streams_free(struct streams *s)
     if (s == NULL) {
         return;
     }
-    free(s->mi.slots);
-    free(s->host.slots);
-    free(s->channel.slots);
-    free(s->channel_pair.slots);
-    free(s->socket.slots);
-    free(s->socket_pair.slots);
+    table_free(&s->mi);
+    table_free(&s->host);
+    table_free(&s->channel);
+    table_free(&s->channel_pair);
+    table_free(&s->socket);
+    table_free(&s->socket_pair);
     free(s);
 }
 
@@ -271,7 +414,7 @@ size_t streams_memory(const struct streams *s)
     size_t n = sizeof(*s);
 
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        n += (t[i]->mask + 1) * t[i]->entry_size;
+        n += (t[i]->mask + 1) * (t[i]->entry_size + sizeof(uint64_t) + sizeof(double));
     }
     return n;
 }

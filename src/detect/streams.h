@@ -29,6 +29,7 @@
 #define STREAMS_PER_WINDOW 23
 #define STREAMS_FEATURES (STREAMS_PER_WINDOW * AI_WINDOWS)
 #define STREAMS_CAPACITY_LOG2_DEFAULT 14 /* 16,384 streams of each kind */
+#define STREAMS_AHEAD 32                  /* streams_packets: packets looked up ahead */
 
 struct stream_packet {
     double t;              /* seconds */
@@ -48,6 +49,14 @@ void streams_free(struct streams *s);
 
 /* Updates the packet's streams and writes its STREAMS_FEATURES features. */
 void streams_packet(struct streams *s, const struct stream_packet *p, float *out);
+
+/*
+ * The same for n packets in order, their features at out + i *
+ * STREAMS_FEATURES: the results are those of n calls of streams_packet,
+ * but faster, as each packet's table memory is fetched while earlier
+ * packets are worked on.
+ */
+void streams_packets(struct streams *s, const struct stream_packet *p, size_t n, float *out);
 
 /* Bytes the tables take. */
 size_t streams_memory(const struct streams *s);

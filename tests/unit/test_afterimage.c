@@ -36,20 +36,45 @@ static void near_f(float got, double want)
     near_tol(got, want, TOL_F);
 }
 
+#define W1 2   /* the window with lambda 1 */
+#define W01 3  /* the window with lambda 0.1 */
+
+/* The five factors from two powers of two, against exp2 of each rate. */
+static void decay_factors_by_rate(void **state)
+{
+    static const double lambdas[AI_WINDOWS] = AI_LAMBDAS;
+    static const double dts[] = {1e-6, 0.013, 0.5, 1, 7.25, 300, 86400};
+    double d[AI_WINDOWS];
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(dts) / sizeof(dts[0]); k++) {
+        ai_decay_factors(dts[k], d);
+        for (int i = 0; i < AI_WINDOWS; i++) {
+            near_tol(d[i], exp2(-lambdas[i] * dts[k]), 1e-13);
+        }
+    }
+    ai_decay_factors(0, d);
+    near(d[0], 1);
+    ai_decay_factors(-1, d);
+    near(d[4], 1);
+}
+
 /* 10 at t=0 and 20 at t=1 with lambda 1: the first is halved before the second is added. */
 static void stat_two_values(void **state)
 {
     struct ai_stat s = {0};
 
     (void)state;
-    ai_stat_update(&s, 1.0, 0.0, 10);
-    ai_stat_update(&s, 1.0, 1.0, 20);
-    near(s.w, 1.5);
-    near(s.ls, 0.5 * 10 + 20);
-    near(s.ss, 0.5 * 100 + 400);
-    near(ai_stat_mean(&s), 25 / 1.5);
-    near(ai_stat_var(&s), 450 / 1.5 - (25 / 1.5) * (25 / 1.5));
-    near(ai_stat_std(&s), sqrt(450 / 1.5 - (25 / 1.5) * (25 / 1.5)));
+    ai_stat_update(&s, 0.0, 10);
+    ai_stat_update(&s, 1.0, 20);
+    near(s.w[W1], 1.5);
+    near(s.ls[W1], 0.5 * 10 + 20);
+    near(s.ss[W1], 0.5 * 100 + 400);
+    near(ai_stat_mean(&s, W1), 25 / 1.5);
+    near(ai_stat_var(&s, W1), 450 / 1.5 - (25 / 1.5) * (25 / 1.5));
+    near(ai_stat_std(&s, W1), sqrt(450 / 1.5 - (25 / 1.5) * (25 / 1.5)));
+    /* lambda 5: the first is worth 2^-5 */
+    near(s.w[0], 1 + exp2(-5));
 }
 
 /* n equal values dt apart: w is the geometric sum (1 - d^n) / (1 - d), the variance 0. */
@@ -61,16 +86,16 @@ static void stat_geometric_weight(void **state)
 
     (void)state;
     for (int k = 0; k < n; k++) {
-        ai_stat_update(&s, lambda, k * dt, 7);
+        ai_stat_update(&s, k * dt, 7);
     }
-    near(s.w, (1 - pow(d, n)) / (1 - d));
-    near(ai_stat_mean(&s), 7);
-    assert_true(ai_stat_var(&s) < 1e-9);
+    near(s.w[W01], (1 - pow(d, n)) / (1 - d));
+    near(ai_stat_mean(&s, W01), 7);
+    assert_true(ai_stat_var(&s, W01) < 1e-9);
     /* Decay alone: two seconds at lambda 0.1 leave 2^-0.2 of everything. */
-    double w = s.w;
-    ai_stat_decay(&s, lambda, (n - 1) * dt + 2);
-    near(s.w, w * exp2(-0.2));
-    near(ai_stat_mean(&s), 7);
+    double w = s.w[W01];
+    ai_stat_decay(&s, (n - 1) * dt + 2);
+    near(s.w[W01], w * exp2(-0.2));
+    near(ai_stat_mean(&s, W01), 7);
 }
 
 /*
@@ -91,21 +116,21 @@ static void pair_by_hand(void **state)
     const double sr = 4.0 / 3 * 5.0 / 3, cov = sr / (0.75 + 1.5);
 
     (void)state;
-    ai_stat_update(&a, 1.0, 0.0, 10);
-    ai_pair_update(&p, 1.0, 0.0, 0, &a, 10);
-    ai_stat_update(&a, 1.0, 1.0, 20);
-    ai_pair_update(&p, 1.0, 1.0, 0, &a, 20);
-    near(p.res[0], 10.0 / 3);
-    ai_stat_update(&b, 1.0, 1.0, 4);
-    ai_pair_update(&p, 1.0, 1.0, 1, &b, 4);
-    near(p.sr, 0);
-    ai_stat_update(&b, 1.0, 2.0, 8);
-    ai_stat_decay(&a, 1.0, 2.0);
-    ai_pair_update(&p, 1.0, 2.0, 1, &b, 8);
-    near(p.res[0], 5.0 / 3);
-    near(p.res[1], 4.0 / 3);
-    near(p.sr, sr);
-    ai_pair_features(&p, &a, &b, out);
+    ai_stat_update(&a, 0.0, 10);
+    ai_pair_update(&p, 0.0, 0, &a, 10);
+    ai_stat_update(&a, 1.0, 20);
+    ai_pair_update(&p, 1.0, 0, &a, 20);
+    near(p.res[0][W1], 10.0 / 3);
+    ai_stat_update(&b, 1.0, 4);
+    ai_pair_update(&p, 1.0, 1, &b, 4);
+    near(p.sr[W1], 0);
+    ai_stat_update(&b, 2.0, 8);
+    ai_stat_decay(&a, 2.0);
+    ai_pair_update(&p, 2.0, 1, &b, 8);
+    near(p.res[0][W1], 5.0 / 3);
+    near(p.res[1][W1], 4.0 / 3);
+    near(p.sr[W1], sr);
+    ai_pair_features(&p, &a, &b, W1, out);
     near(out[0], sqrt(mean_a * mean_a + mean_b * mean_b));
     near(out[1], sqrt(var_a + var_b));
     near(out[2], cov);
@@ -115,16 +140,17 @@ static void pair_by_hand(void **state)
 /* The approximate covariance can outrun the deviations: the correlation stays in [-1, 1]. */
 static void pair_correlation_bounded(void **state)
 {
-    struct ai_stat a = {1, 10, 100.01, 0}, b = {1, 5, 25.01, 0};
-    struct ai_pair p = {40, {0, 0}, 0};
+    struct ai_stat a = {.w = {1}, .ls = {10}, .ss = {100.01}};
+    struct ai_stat b = {.w = {1}, .ls = {5}, .ss = {25.01}};
+    struct ai_pair p = {.sr = {40}};
     double out[4];
 
     (void)state;
-    ai_pair_features(&p, &a, &b, out);
+    ai_pair_features(&p, &a, &b, 0, out);
     near(out[2], 20);
     near(out[3], 1);
-    p.sr = -40;
-    ai_pair_features(&p, &a, &b, out);
+    p.sr[0] = -40;
+    ai_pair_features(&p, &a, &b, 0, out);
     near(out[3], -1);
 }
 
@@ -201,13 +227,46 @@ static void streams_bounded(void **state)
     streams_free(s);
 }
 
+/* Packets in a batch get the features they get one by one, evictions included. */
+static void streams_batch_as_one_by_one(void **state)
+{
+    enum { N = 3000 };
+    struct streams *one = streams_new(6), *batch = streams_new(6);
+    static struct stream_packet p[N];
+    static uint8_t ips[N][2][4];
+    static float f_one[N][STREAMS_FEATURES], f_batch[N][STREAMS_FEATURES];
+    uint64_t seed = 7;
+
+    (void)state;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        memcpy(ips[i][0], ip_a, 4);
+        memcpy(ips[i][1], ip_b, 4);
+        ips[i][0][3] = (uint8_t)(seed >> 33) % 40;
+        ips[i][1][3] = (uint8_t)(seed >> 45) % 40;
+        p[i] = packet(i * 0.003, (seed >> 20) & 1, 60 + (uint32_t)(seed >> 50) % 1400);
+        p[i].src_ip = ips[i][0];
+        p[i].dst_ip = ips[i][1];
+        p[i].sport = (uint16_t)(40000 + (seed >> 40) % 50);
+        streams_packet(one, &p[i], f_one[i]);
+    }
+    streams_packets(batch, p, 1000, f_batch[0]);
+    streams_packets(batch, p + 1000, 5, f_batch[1000]);
+    streams_packets(batch, p + 1005, N - 1005, f_batch[1005]);
+    assert_memory_equal(f_one, f_batch, sizeof(f_one));
+    streams_free(one);
+    streams_free(batch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(stat_two_values),       cmocka_unit_test(stat_geometric_weight),
+        cmocka_unit_test(decay_factors_by_rate), cmocka_unit_test(stat_two_values),
+        cmocka_unit_test(stat_geometric_weight),
         cmocka_unit_test(pair_by_hand),          cmocka_unit_test(pair_correlation_bounded),
         cmocka_unit_test(streams_request_reply),
         cmocka_unit_test(streams_bounded),
+        cmocka_unit_test(streams_batch_as_one_by_one),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
