@@ -9,6 +9,13 @@
  * an anomaly event (kind "ensemble") naming its score, the threshold and
  * the feature groups that departed most from training; the rest of the
  * window is counted only.
+ *
+ * The features and the autoencoders run in two threads of the ensemble's
+ * own, a block of packets at a time (ensemble.c), so the anomalies they
+ * find are written when the next block is handed over, at the latest
+ * ENSEMBLE_BLOCK packets or 0.1 s of capture time later, and at
+ * ensemble_finish. The model and the counts (ensemble_save,
+ * ensemble_stats) are settled only after ensemble_finish.
  */
 #ifndef WW_DETECT_ENSEMBLE_H
 #define WW_DETECT_ENSEMBLE_H
@@ -52,7 +59,7 @@ void ensemble_free(struct ensemble *e);
 
 /* One decoded packet (non-IP packets are passed over). */
 void ensemble_packet(struct ensemble *e, const struct ww_packet *p);
-/* Scores what is waiting in the batch: at the end of input. */
+/* At the end of input: scores what is waiting, stops the threads, writes what they found. */
 void ensemble_finish(struct ensemble *e);
 
 /* Saves the model (kitnet_save). Returns 0, or -1 with errno. */
