@@ -130,6 +130,7 @@ bench-keystroke: $(B)/bench-keystroke
 EVAL_KEYSTROKE ?= ../shared/data/keystroke-meu-mobile-ksd/meu-timing.csv
 eval: wardwatch
 	python3 tests/detect/hospital_eval.py --wardwatch ./wardwatch
+	python3 tests/detect/replay_eval.py --wardwatch ./wardwatch
 	@if [ -f $(EVAL_KEYSTROKE) ]; then ./wardwatch keystroke eval $(EVAL_KEYSTROKE); \
 	else echo "eval: $(EVAL_KEYSTROKE) is absent; nothing to evaluate"; fi
 

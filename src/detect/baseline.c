@@ -11,6 +11,18 @@
  * then, so that afterwards a talk is new only when neither that peer nor
  * any peer of its class was seen on that service in that direction.
  *
+ * Volumes: the bytes each device sent to each peer (all outside addresses
+ * as one) on each service are counted in windows of BASELINE_WINDOW_S,
+ * at a flow's checkpoints (baseline_checkpoint) and at its end; the most
+ * in one window is the band. When learning ends, each peer class gets the
+ * widest band of its peers, for peers first met afterwards. With a day or
+ * more of learning, bands (flows opened and bytes sent) are kept by hour
+ * of the day, and a window is judged by its hour and the two beside it:
+ * a device that is busier by day is judged by its day. After learning, a
+ * window that was busier than its band but no anomaly moves the band an
+ * eighth of the way to it (slow drift), and an analyst's verdict
+ * (baseline_accept) widens it at once.
+ *
  * After learning nothing is added: a departure is reported as an anomaly
  * event naming the device, what it did and what it did while learning.
  * Each departure (device, kind, peer or peer class, service) is reported
@@ -28,6 +40,7 @@
 #include "output/events.h"
 #include "output/json.h"
 #include "util/grow.h"
+#include "util/u64map.h"
 #include "util/u64set.h"
 
 #define US_PER_S 1000000ull
@@ -42,18 +55,40 @@
 #define BL_TAG_IP_MAC (1ull << 63)
 #define BL_CLASS_OUTSIDE 0 /* class codes in class keys: outside, no class, then rules classes */
 #define BL_CLASS_NONE 1
-#define BL_TEXT_MAX 512
+#define BL_TEXT_MAX 640
+#define BL_DEPARTURE_MAX 96
+#define BL_HOURS 24
 
 enum bl_dir { BL_OPENED = 0, BL_ACCEPTED = 1 };
+
+/* The most seen in one window while learning, overall and by hour of the day (UTC). */
+struct bl_band {
+    uint64_t max;
+    uint64_t hour_max[BL_HOURS];
+};
+
+/* What is counted over the current window: flows opened, or bytes sent. */
+struct bl_window {
+    uint64_t start_us;
+    uint64_t count;
+    bool over; /* reported as an anomaly */
+};
 
 struct bl_device {
     bool learned;      /* seen while learning */
     bool had_outside;  /* talked with an outside address while learning */
     uint64_t burst_start_us[BL_KIND_MAX]; /* reports of a kind: when the burst began */
     uint32_t burst_count[BL_KIND_MAX];    /* ... and how many it has had */
-    uint64_t window_start_us;
-    uint32_t window_flows; /* flows opened in the current window */
-    uint32_t learned_max_flows;
+    struct bl_window flows; /* flows opened */
+    struct bl_band flow_band;
+};
+
+/* Bytes a device sent to a peer (or to a peer class, for the band only) on a service. */
+struct bl_volume {
+    struct bl_window learning; /* bytes sent while learning, counted even after it */
+    struct bl_window window;   /* bytes sent since */
+    struct bl_band band;
+    bool learned; /* the band was learned for this peer, not taken from its class */
 };
 
 struct baseline {
@@ -64,10 +99,14 @@ struct baseline {
     struct u64set reported; /* departures written, so each is written once */
     struct bl_device *dev; /* by device id */
     size_t n_dev;
+    struct u64map volume_at; /* talk or class key: index in vol */
+    struct bl_volume *vol;
+    size_t n_vol, cap_vol;
 };
 
 static const char *const kind_names[BL_KIND_MAX] = {
     "new_device", "new_peer_class", "new_service", "first_outside", "arp_rebind", "flow_rate",
+    "volume",
 };
 
 const char *baseline_kind_name(enum baseline_kind k)
@@ -98,6 +137,8 @@ void baseline_free(struct baseline *b)
     u64set_free(&b->ips);
     u64set_free(&b->ip_macs);
     u64set_free(&b->reported);
+    u64map_free(&b->volume_at);
+    free(b->vol);
     free(b->dev);
     free(b);
 }
@@ -187,16 +228,25 @@ static uint64_t ip_key(const uint8_t ip[4])
     return BL_TAG_IP | (uint64_t)ip[0] << 24 | (uint64_t)ip[1] << 16 | (uint64_t)ip[2] << 8 | ip[3];
 }
 
-/* The address and a 27-bit digest of the MAC: a digest collision only hides a rebind. */
-static uint64_t ip_mac_key(const uint8_t ip[4], const uint8_t mac[6])
+static uint64_t mac_bits(const uint8_t mac[6])
 {
     uint64_t m = 0;
 
     for (int i = 0; i < 6; i++) {
         m = m << 8 | mac[i];
     }
-    m *= 0x9e3779b97f4a7c15ull;
-    return BL_TAG_IP_MAC | (ip_key(ip) & 0xffffffffull) << 27 | (m >> 37);
+    return m;
+}
+
+/* The address and a 27-bit digest of the MAC: a digest collision only hides a rebind. */
+static uint64_t ip_mac_bits_key(uint32_t ip, uint64_t mac)
+{
+    return BL_TAG_IP_MAC | (uint64_t)ip << 27 | (mac * 0x9e3779b97f4a7c15ull) >> 37;
+}
+
+static uint64_t ip_mac_key(const uint8_t ip[4], const uint8_t mac[6])
+{
+    return ip_mac_bits_key((uint32_t)(ip_key(ip) & 0xffffffffull), mac_bits(mac));
 }
 
 /* The class code of a peer: outside, a device's rules class, or none. */
@@ -226,6 +276,107 @@ static struct bl_device *device(struct baseline *b, uint32_t id)
     return &b->dev[id];
 }
 
+/* ---- bands and windows -------------------------------------------------- */
+
+static unsigned hour_of(uint64_t ts_us)
+{
+    return (unsigned)(ts_us / US_PER_S / 3600 % BL_HOURS);
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Whether bands are judged by hour of the day: after a day or more of learning. */
+static bool by_hour(const struct baseline *b)
+{
+    return b->cfg.learn_us >= BASELINE_DAY_S * US_PER_S;
+}
+
+static void band_learn(struct bl_band *band, uint64_t ts_us, uint64_t seen)
+{
+    unsigned h = hour_of(ts_us);
+
+    band->max = max_u64(band->max, seen);
+    band->hour_max[h] = max_u64(band->hour_max[h], seen);
+}
+
+/* The band for a window starting at ts_us: its hour's and the neighbours', or the whole. */
+static uint64_t band_at(const struct baseline *b, const struct bl_band *band, uint64_t ts_us)
+{
+    unsigned h = hour_of(ts_us);
+
+    if (!by_hour(b)) {
+        return band->max;
+    }
+    return max_u64(band->hour_max[(h + BL_HOURS - 1) % BL_HOURS],
+                   max_u64(band->hour_max[h], band->hour_max[(h + 1) % BL_HOURS]));
+}
+
+/* Widens a band to seen: at once (to_seen), or by an eighth of the gap (slow drift). */
+static void band_widen(struct bl_band *band, uint64_t ts_us, uint64_t seen, bool to_seen)
+{
+    unsigned h = hour_of(ts_us);
+    uint64_t *part[2] = {&band->max, &band->hour_max[h]};
+
+    for (int i = 0; i < 2; i++) {
+        if (seen > *part[i]) {
+            *part[i] += to_seen ? seen - *part[i] : (seen - *part[i]) >> BASELINE_DRIFT_SHIFT;
+        }
+    }
+}
+
+static uint64_t band_limit(uint64_t learned, uint64_t factor, uint64_t floor)
+{
+    return max_u64(learned * factor, floor);
+}
+
+/*
+ * Adds to the window (starting a new one when it is over), and to the band
+ * while learning; afterwards an ended window that was busier than its band
+ * but not reported moves the band.
+ */
+static void window_add(struct bl_window *w, struct bl_band *band, uint64_t ts_us,
+                       uint64_t amount, bool learning)
+{
+    if (ts_us >= w->start_us + BASELINE_WINDOW_S * US_PER_S) {
+        if (!learning && !w->over) {
+            band_widen(band, w->start_us, w->count, false);
+        }
+        w->start_us = ts_us;
+        w->count = 0;
+        w->over = false;
+    }
+    w->count += amount;
+    if (learning) {
+        band_learn(band, w->start_us, w->count);
+    }
+}
+
+/* The volume record of key, made (zeroed) when absent and make; NULL otherwise. */
+static struct bl_volume *volume(struct baseline *b, uint64_t key, bool make)
+{
+    uint32_t i;
+    struct bl_volume *all;
+
+    if (u64map_get(&b->volume_at, key, &i)) {
+        return &b->vol[i];
+    }
+    if (!make || b->n_vol >= UINT32_MAX) {
+        return NULL;
+    }
+    all = grow_to_index(b->vol, &b->cap_vol, sizeof(*b->vol), b->n_vol);
+    if (all == NULL) {
+        return NULL;
+    }
+    b->vol = all;
+    if (u64map_put(&b->volume_at, key, (uint32_t)b->n_vol) < 0) {
+        return NULL;
+    }
+    return &b->vol[b->n_vol++];
+}
+
 /* Whether a side is an address outside the site (and so has no device). */
 static bool side_outside(const struct bl_flow *x, int side)
 {
@@ -236,6 +387,46 @@ static bool side_outside(const struct bl_flow *x, int side)
 }
 
 /* ---- learning ------------------------------------------------------------ */
+
+/* Widens the band of a class by one of its peers' (record index i, key k). */
+static void fold_volume_band(struct baseline *b, uint64_t k, uint32_t i)
+{
+    struct bl_volume *cls = volume(b, class_key((uint32_t)(k >> 40) & BL_ID_MAX,
+                                                peer_class_code(b, (uint32_t)(k >> 19) & BL_ID_MAX),
+                                                k & 0x7ffff),
+                                   true);
+    struct bl_volume *peer = &b->vol[i]; /* after volume(), which may move the records */
+
+    peer->learned = true;
+    if (cls == NULL) {
+        return;
+    }
+    cls->band.max = max_u64(cls->band.max, peer->band.max);
+    for (int h = 0; h < BL_HOURS; h++) {
+        cls->band.hour_max[h] = max_u64(cls->band.hour_max[h], peer->band.hour_max[h]);
+    }
+}
+
+/* Gives each peer class the widest band of its peers', as the classes stand now. */
+static void fold_volume_bands(struct baseline *b)
+{
+    size_t n = b->volume_at.n, got = 0;
+    uint64_t *keys = malloc(n * sizeof(*keys) + 1);
+    uint32_t *at = malloc(n * sizeof(*at) + 1);
+
+    /* The talk keys first: adding class keys moves the map's slots. */
+    for (size_t i = 0; keys != NULL && at != NULL && i < b->volume_at.cap; i++) {
+        if (b->volume_at.keys[i] & BL_TAG_TALK) {
+            keys[got] = b->volume_at.keys[i];
+            at[got++] = b->volume_at.values[i];
+        }
+    }
+    for (size_t i = 0; i < got; i++) {
+        fold_volume_band(b, keys[i], at[i]);
+    }
+    free(keys);
+    free(at);
+}
 
 /* Keeps every learned talk by its peer's class as the classes stand now. */
 static void finish_learning(struct baseline *b)
@@ -251,6 +442,7 @@ static void finish_learning(struct baseline *b)
 
         u64set_add(&b->classes, class_key(id, peer_class_code(b, peer), k & 0x7ffff));
     }
+    fold_volume_bands(b);
     b->stats.learning = false;
 }
 
@@ -294,6 +486,7 @@ struct bl_report {
     uint64_t ts_us;
     uint64_t what;            /* reported_key of the departure */
     char reason[BL_TEXT_MAX]; /* in words */
+    char departure[BL_DEPARTURE_MAX]; /* what baseline_accept takes to widen the baseline */
     bool with_expected;       /* name what the device did while learning */
 };
 
@@ -417,6 +610,7 @@ static void report(struct baseline *b, const struct bl_report *r)
     jb_str(jb, "severity",
            alerts_severity_name(alerts_severity(b->cfg.inv, r->id, kind_names[r->kind])));
     jb_str(jb, "reason", r->reason);
+    jb_str(jb, "departure", r->departure);
     write_device(jb, b, "device", r->id);
     write_device(jb, b, "peer", r->peer);
     if (r->with_expected) {
@@ -469,6 +663,7 @@ static void check_new_device(struct baseline *b, const struct bl_flow *x, int si
                           .x = x, .ts_us = x->ts_us};
 
     r.what = reported_key(r.kind, r.id, 0, 0);
+    snprintf(r.departure, sizeof(r.departure), "new_device:%u", r.id);
     describe(b, x, side, who, sizeof(who));
     describe(b, x, !side, other, sizeof(other));
     service_text(service_bits(x, side), svc, sizeof(svc));
@@ -487,6 +682,8 @@ static void check_outside(struct baseline *b, const struct bl_flow *x, int side)
                           .ts_us = x->ts_us, .with_expected = true};
 
     r.what = reported_key(r.kind, r.id, 0, service_bits(x, side));
+    snprintf(r.departure, sizeof(r.departure), "first_outside:%u:%llu", r.id,
+             (unsigned long long)service_bits(x, side));
     describe(b, x, side, who, sizeof(who));
     describe(b, x, !side, other, sizeof(other));
     service_text(service_bits(x, side), svc, sizeof(svc));
@@ -511,6 +708,8 @@ static void check_peer_class(struct baseline *b, const struct bl_flow *x, int si
         return;
     }
     r.what = reported_key(r.kind, id, code, service);
+    snprintf(r.departure, sizeof(r.departure), "new_peer_class:%u:%u:%llu", id, code,
+             (unsigned long long)service);
     describe(b, x, side, who, sizeof(who));
     describe(b, x, !side, other, sizeof(other));
     service_text(service, svc, sizeof(svc));
@@ -523,27 +722,38 @@ static void check_peer_class(struct baseline *b, const struct bl_flow *x, int si
     report(b, &r);
 }
 
+/* " around this hour of the day" when bands are judged by hour. */
+static const char *band_words(const struct baseline *b)
+{
+    return by_hour(b) ? " around this hour of the day" : "";
+}
+
 static void check_flow_rate(struct baseline *b, const struct bl_flow *x, int side)
 {
     struct bl_device *d = device(b, x->id[side]);
     char who[160];
-    uint32_t limit;
+    uint64_t learned, limit;
     struct bl_report r = {.kind = BL_FLOW_RATE, .id = x->id[side], .x = x, .ts_us = x->ts_us};
 
-    if (d == NULL || !d->learned) {
+    if (d == NULL || !d->learned || d->flows.over) {
         return;
     }
-    limit = d->learned_max_flows * BASELINE_FLOWS_FACTOR;
-    limit = limit > BASELINE_FLOWS_FLOOR ? limit : BASELINE_FLOWS_FLOOR;
-    if (d->window_flows != limit + 1) {
-        return; /* once per window, when it first goes past */
+    learned = band_at(b, &d->flow_band, d->flows.start_us);
+    limit = band_limit(learned, BASELINE_FLOWS_FACTOR, BASELINE_FLOWS_FLOOR);
+    if (d->flows.count <= limit) {
+        return;
     }
-    r.what = reported_key(r.kind, r.id, 0, d->window_start_us / US_PER_S & 0x3ffff);
+    d->flows.over = true; /* once per window, when it first goes past */
+    r.what = reported_key(r.kind, r.id, 0, d->flows.start_us / US_PER_S & 0x3ffff);
+    snprintf(r.departure, sizeof(r.departure), "flow_rate:%u:%llu:%llu", r.id,
+             (unsigned long long)(d->flows.start_us / US_PER_S),
+             (unsigned long long)d->flows.count);
     describe(b, x, side, who, sizeof(who));
     snprintf(r.reason, sizeof(r.reason),
-             "%s opened more than %u flows within %u s; the most it opened in any %u s of "
-             "learning was %u",
-             who, limit, BASELINE_WINDOW_S, BASELINE_WINDOW_S, d->learned_max_flows);
+             "%s opened more than %llu flows within %u s; the most it opened in any %u s of "
+             "learning%s was %llu",
+             who, (unsigned long long)limit, BASELINE_WINDOW_S, BASELINE_WINDOW_S, band_words(b),
+             (unsigned long long)learned);
     report(b, &r);
 }
 
@@ -552,16 +762,143 @@ static void count_opened(struct baseline *b, uint32_t id, uint64_t ts_us)
 {
     struct bl_device *d = device(b, id);
 
-    if (d == NULL) {
+    if (d != NULL) {
+        window_add(&d->flows, &d->flow_band, ts_us, 1, b->stats.learning);
+    }
+}
+
+/* "12.3 MB": bytes in SI units, or "950 bytes". */
+static void bytes_text(uint64_t n, char *out, size_t len)
+{
+    static const char *const units[] = {"kB", "MB", "GB", "TB", "PB"};
+    double v = (double)n;
+    int u = 0;
+
+    if (n < 10000) {
+        snprintf(out, len, "%llu bytes", (unsigned long long)n);
         return;
     }
-    if (ts_us >= d->window_start_us + BASELINE_WINDOW_S * US_PER_S) {
-        d->window_start_us = ts_us;
-        d->window_flows = 0;
+    for (v /= 1000; v >= 1000 && u < 4; u++) {
+        v /= 1000;
     }
-    d->window_flows++;
-    if (b->stats.learning && d->window_flows > d->learned_max_flows) {
-        d->learned_max_flows = d->window_flows;
+    snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+static void check_volume(struct baseline *b, const struct bl_flow *x, int side,
+                         struct bl_volume *v)
+{
+    uint32_t peer = x->id[!side];
+    uint64_t service = service_bits(x, side);
+    uint64_t learned = band_at(b, &v->band, v->window.start_us);
+    char who[160], to[160], svc[32], sent[32], most[32];
+    struct bl_report r = {.kind = BL_VOLUME, .id = x->id[side], .peer = peer, .x = x,
+                          .ts_us = x->ts_us, .with_expected = true};
+
+    if (v->window.count <= band_limit(learned, BASELINE_BYTES_FACTOR, BASELINE_BYTES_FLOOR)) {
+        return;
+    }
+    v->window.over = true; /* once per window */
+    r.what = reported_key(r.kind, r.id, peer, service);
+    snprintf(r.departure, sizeof(r.departure), "volume:%u:%u:%llu:%llu:%llu", r.id, peer,
+             (unsigned long long)service, (unsigned long long)(v->window.start_us / US_PER_S),
+             (unsigned long long)v->window.count);
+    describe(b, x, side, who, sizeof(who));
+    if (peer != 0) {
+        describe(b, x, !side, to, sizeof(to));
+    } else {
+        snprintf(to, sizeof(to), "outside addresses");
+    }
+    service_text(service, svc, sizeof(svc));
+    bytes_text(v->window.count, sent, sizeof(sent));
+    bytes_text(learned, most, sizeof(most));
+    snprintf(r.reason, sizeof(r.reason),
+             "%s sent %s to %s on %s within %u s; the most it sent to %s on that service in "
+             "any %u s of learning%s was %s",
+             who, sent, to, svc, BASELINE_WINDOW_S,
+             !v->learned ? "a peer of that class" : peer != 0 ? "that peer" : "them",
+             BASELINE_WINDOW_S, band_words(b), most);
+    report(b, &r);
+}
+
+/*
+ * A record made after learning, for a peer not seen in it, starts from the
+ * band of the peer's class (none: 0 bytes).
+ */
+static void seed_from_class(struct baseline *b, const struct bl_flow *x, int side,
+                            struct bl_volume *v)
+{
+    uint32_t id = x->id[side];
+    uint64_t key = class_key(id, peer_class_code(b, x->id[!side]), service_bits(x, side));
+    const struct bl_volume *cls = volume(b, key, false);
+
+    if (cls != NULL) {
+        v->band = cls->band;
+    }
+}
+
+/*
+ * Counts bytes a flow side sent to its peer; after learning, checks the
+ * window. Bytes sent while learning are learned even when counted later
+ * (at the end of a flow that outlived it); the peer's class band too.
+ */
+static void count_sent(struct baseline *b, const struct bl_flow *x, int side, uint64_t bytes,
+                       bool make)
+{
+    uint32_t id = x->id[side], peer = x->id[!side];
+    uint64_t key = talk_key(id, peer, service_bits(x, side));
+    const struct bl_device *d = device(b, id);
+    struct bl_volume *v;
+    bool learning = x->ts_us < b->stats.learn_end_us;
+    uint32_t at;
+
+    if (bytes == 0 || d == NULL || (peer == 0 && !side_outside(x, !side))) {
+        return;
+    }
+    if (!learning && !d->learned) {
+        return; /* a new device is reported as such */
+    }
+    v = volume(b, key, make || learning);
+    if (v == NULL) {
+        return;
+    }
+    if (!learning && !v->learned && v->window.start_us == 0) {
+        seed_from_class(b, x, side, v);
+    }
+    window_add(learning ? &v->learning : &v->window, &v->band, x->ts_us, bytes, learning);
+    if (learning && !b->stats.learning && u64map_get(&b->volume_at, key, &at)) {
+        fold_volume_band(b, key, at); /* learned late: fold it in as learning's end did */
+    } else if (!learning && !v->window.over) {
+        check_volume(b, x, side, v);
+    }
+}
+
+/* Bytes of a way counted by its checkpoints so far: up to the last power of two passed. */
+static uint64_t counted(uint64_t bytes)
+{
+    return bytes < BASELINE_CHECKPOINT ? 0 : 1ull << (63 - __builtin_clzll(bytes));
+}
+
+void baseline_flow_checkpoint(struct baseline *b, const struct ww_flow *f, const uint32_t ids[2],
+                              int dir, uint32_t len, uint64_t ts_us)
+{
+    struct bl_flow x;
+    uint64_t bytes = f->dir[dir].bytes;
+
+    bl_flow_init(&x, f, ids, ts_us);
+    advance(b, ts_us);
+    count_sent(b, &x, dir, counted(bytes) - counted(bytes - len), true); /* side dir sent dir */
+}
+
+void baseline_flow_end(struct baseline *b, const struct ww_flow *f, const uint32_t ids[2])
+{
+    struct bl_flow x;
+
+    if (!b->started) {
+        return;
+    }
+    bl_flow_init(&x, f, ids, f->last_us);
+    for (int dir = 0; dir < 2; dir++) {
+        count_sent(b, &x, dir, f->dir[dir].bytes - counted(f->dir[dir].bytes), false);
     }
 }
 
@@ -612,6 +949,8 @@ static void check_new_service(struct baseline *b, const struct bl_flow *x)
                           .ts_us = x->ts_us, .with_expected = true};
 
     r.what = reported_key(r.kind, r.id, 0, service_bits(x, x->srv));
+    snprintf(r.departure, sizeof(r.departure), "new_service:%u:%llu", r.id,
+             (unsigned long long)service_bits(x, x->srv));
     describe(b, x, x->srv, who, sizeof(who));
     service_text(service_bits(x, x->srv), svc, sizeof(svc));
     snprintf(r.reason, sizeof(r.reason),
@@ -646,6 +985,8 @@ static void check_arp(struct baseline *b, uint64_t ts_us, const uint8_t mac[6],
     struct bl_report r = {.kind = BL_ARP_REBIND, .id = id, .ts_us = ts_us};
 
     r.what = reported_key(r.kind, id, (uint32_t)ip[0] << 8 | ip[1], (uint32_t)ip[2] << 8 | ip[3]);
+    snprintf(r.departure, sizeof(r.departure), "arp_rebind:%llu:%llu",
+             (unsigned long long)(ip_key(ip) & 0xffffffffull), (unsigned long long)mac_bits(mac));
     snprintf(r.reason, sizeof(r.reason),
              "%u.%u.%u.%u is now claimed in ARP by %02x:%02x:%02x:%02x:%02x:%02x, not by the "
              "MAC that held it in %llu s of learning",
@@ -671,4 +1012,74 @@ void baseline_arp(struct baseline *b, uint64_t ts_us, const uint8_t mac[6], cons
     if (u64set_has(&b->ips, ip_key(ip)) && !u64set_has(&b->ip_macs, ip_mac_key(ip, mac))) {
         check_arp(b, ts_us, mac, ip, id);
     }
+}
+
+/* ---- analysts' verdicts -------------------------------------------------- */
+
+/* Widens the baseline by a departure of kind k with its numbers v (n of them). */
+static int accept_kind(struct baseline *b, enum baseline_kind k, const unsigned long long *v,
+                       int n)
+{
+    struct bl_device *d;
+    struct bl_volume *vol;
+
+    if (k == BL_ARP_REBIND) {
+        return n == 2 && v[0] <= UINT32_MAX &&
+                       u64set_add(&b->ip_macs, ip_mac_bits_key((uint32_t)v[0], v[1])) >= 0
+                   ? 0
+                   : -1;
+    }
+    d = v[0] <= BL_ID_MAX ? device(b, (uint32_t)v[0]) : NULL;
+    if (d == NULL) {
+        return -1;
+    }
+    if (k == BL_NEW_DEVICE && n == 1) {
+        b->stats.devices_learned += !d->learned;
+        d->learned = true;
+        return 0;
+    }
+    if (k == BL_NEW_PEER_CLASS && n == 3) {
+        return u64set_add(&b->classes, class_key((uint32_t)v[0], (unsigned)v[1], v[2])) < 0 ? -1
+                                                                                            : 0;
+    }
+    if (k == BL_NEW_SERVICE && n == 2) {
+        return u64set_add(&b->offers, BL_TAG_OFFER | v[0] << 40 | v[1]) < 0 ? -1 : 0;
+    }
+    if (k == BL_FIRST_OUTSIDE && n == 2) {
+        d->had_outside = true;
+        return u64set_add(&b->classes, class_key((uint32_t)v[0], BL_CLASS_OUTSIDE, v[1])) < 0
+                   ? -1
+                   : 0;
+    }
+    if (k == BL_FLOW_RATE && n == 3) {
+        band_widen(&d->flow_band, v[1] * US_PER_S, v[2], true);
+        return 0;
+    }
+    if (k == BL_VOLUME && n == 5 && v[1] <= BL_ID_MAX) {
+        vol = volume(b, talk_key((uint32_t)v[0], (uint32_t)v[1], v[2]), false);
+        if (vol == NULL) {
+            return -1;
+        }
+        band_widen(&vol->band, v[3] * US_PER_S, v[4], true);
+        return 0;
+    }
+    return -1;
+}
+
+int baseline_accept(struct baseline *b, const char *departure)
+{
+    char kind[24], rest;
+    unsigned long long v[5];
+    int n = sscanf(departure, "%23[a-z_]:%llu:%llu:%llu:%llu:%llu%c", kind, &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &rest);
+
+    if (n < 2 || n > 6) {
+        return -1;
+    }
+    for (int k = 0; k < BL_KIND_MAX; k++) {
+        if (strcmp(kind, kind_names[k]) == 0) {
+            return accept_kind(b, (enum baseline_kind)k, v, n - 1);
+        }
+    }
+    return -1;
 }

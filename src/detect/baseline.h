@@ -22,6 +22,12 @@
 #define BASELINE_FLOWS_FLOOR 30 /* a window with fewer new flows is never a volume anomaly */
 #define BASELINE_FLOWS_FACTOR 4 /* ... nor one below this many times the learned busiest */
 #define BASELINE_EXPECTED_MAX 4 /* learned peers named in an anomaly */
+#define BASELINE_BYTES_FLOOR 8192  /* bytes sent within a window never a volume anomaly ... */
+#define BASELINE_BYTES_FACTOR 4    /* ... nor below this many times the learned most */
+#define BASELINE_CHECKPOINT 4096   /* a flow's bytes are counted at each power of two from here */
+#define BASELINE_DRIFT_SHIFT 3     /* after learning, a band moves 1/8 of the way to a busier */
+                                   /* window that was not an anomaly */
+#define BASELINE_DAY_S 86400       /* with this much learning, bands are kept by hour of day */
 
 enum baseline_kind {
     BL_NEW_DEVICE = 0, /* a device first seen after learning */
@@ -30,6 +36,7 @@ enum baseline_kind {
     BL_FIRST_OUTSIDE,  /* traffic with an outside address, never seen in learning */
     BL_ARP_REBIND,     /* an IPv4 address claimed by another MAC than in learning */
     BL_FLOW_RATE,      /* far more flows opened in a window than ever in learning */
+    BL_VOLUME,         /* far more bytes sent to a class of peer on a service than ever */
     BL_KIND_MAX
 };
 
@@ -65,9 +72,42 @@ void baseline_flow_start(struct baseline *b, const struct ww_flow *f, const uint
 void baseline_flow_reply(struct baseline *b, const struct ww_flow *f, const uint32_t ids[2],
                          uint64_t ts_us);
 
+/*
+ * Whether a flow's way, now at bytes after a packet of len, passed a
+ * checkpoint: a power of two from BASELINE_CHECKPOINT up. The engine then
+ * calls baseline_flow_checkpoint, so that counting volumes costs a call
+ * per checkpoint, not per packet.
+ */
+static inline bool baseline_checkpoint(uint64_t bytes, uint32_t len)
+{
+    uint64_t before = bytes - len;
+
+    return bytes >= BASELINE_CHECKPOINT && (before ^ bytes) > before;
+}
+
+/*
+ * A flow's way (FLOW_TOSERVER or FLOW_TOCLIENT) passed a checkpoint with
+ * a packet of len bytes at ts_us; ids as for baseline_flow_start. The
+ * bytes since the last checkpoint count as sent at ts_us.
+ */
+void baseline_flow_checkpoint(struct baseline *b, const struct ww_flow *f, const uint32_t ids[2],
+                              int dir, uint32_t len, uint64_t ts_us);
+
+/* A flow ended: the bytes of each way since its last checkpoint count as sent at its end. */
+void baseline_flow_end(struct baseline *b, const struct ww_flow *f, const uint32_t ids[2]);
+
 /* An ARP packet's sender, and its device id (inventory_arp). */
 void baseline_arp(struct baseline *b, uint64_t ts_us, const uint8_t mac[6], const uint8_t ip[4],
                   uint32_t id);
+
+/*
+ * An analyst's verdict that a departure is normal: the anomaly event's
+ * "departure" text. The baseline widens to take it in (the peer class,
+ * service or outside traffic becomes learned; a band grows to the level
+ * seen), so it is not reported again. Returns 0, or -1 when the text is
+ * not a departure this baseline knows.
+ */
+int baseline_accept(struct baseline *b, const char *departure);
 
 const struct baseline_stats *baseline_stats(const struct baseline *b);
 const char *baseline_kind_name(enum baseline_kind k);

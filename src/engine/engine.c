@@ -83,6 +83,16 @@ static void on_first_reply(struct engine *e, const struct ww_flow *f, uint64_t t
     baseline_flow_reply(e->baseline, f, ids, ts_us);
 }
 
+/* A flow's way passed a volume checkpoint (baselines). */
+static void on_checkpoint(struct engine *e, const struct ww_flow *f, int dir,
+                          const struct ww_packet *p)
+{
+    uint32_t ids[2];
+
+    inventory_flow_ids(e->inventory, f, p->ts_us, ids);
+    baseline_flow_checkpoint(e->baseline, f, ids, dir, p->wirelen, p->ts_us);
+}
+
 /* The parsers' evidence goes to the inventory and to the indicators. */
 static void on_evidence(void *arg, const struct proto_evidence *ev)
 {
@@ -116,6 +126,12 @@ static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason
         break;
     }
     events_log_flow(e->eve, f, why);
+    if (e->baseline != NULL) {
+        uint32_t ids[2];
+
+        inventory_flow_ids(e->inventory, f, f->last_us, ids);
+        baseline_flow_end(e->baseline, f, ids);
+    }
     if (e->inventory != NULL) {
         inventory_flow_end(e->inventory, f);
     }
@@ -229,6 +245,9 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
         on_flow_start(e, f);
     } else if (e->baseline != NULL && dir == FLOW_TOCLIENT && f->dir[FLOW_TOCLIENT].pkts == 1) {
         on_first_reply(e, f, p->ts_us);
+    }
+    if (e->baseline != NULL && baseline_checkpoint(f->dir[dir].bytes, p->wirelen)) {
+        on_checkpoint(e, f, dir, p);
     }
     if (f->app_proto == APP_FAILED) {
         return;

@@ -4,17 +4,13 @@
 
 #include <stdlib.h>
 
+#include "util/mix64.h"
+
 #define U64SET_CAP_MIN 64
 
-/* Mixes the key's bits (the finalizer of splitmix64) so close keys spread. */
 static size_t slot_of(uint64_t key, size_t cap)
 {
-    key ^= key >> 30;
-    key *= 0xbf58476d1ce4e5b9ull;
-    key ^= key >> 27;
-    key *= 0x94d049bb133111ebull;
-    key ^= key >> 31;
-    return (size_t)key & (cap - 1);
+    return (size_t)mix64(key) & (cap - 1);
 }
 
 static void place(uint64_t *slots, size_t cap, uint64_t key)

@@ -10,6 +10,9 @@ given) and detects on the rest. Then, from eve.json's behaviour anomalies:
   and its end (plus AFTER_S) involves its attacker: the attacker's address
   is the anomaly's device, its peer, or an end of its flow. The delay is
   the first such anomaly's time less the attack's start.
+- an anomaly in the same span that involves one of the attack's victims
+  (the broker relaying a flood to its subscribers, say) is explained by
+  the attack: neither a detection nor a false alert.
 - every other anomaly is a false alert. A device is falsely alerted when
   a false alert names it as the device. The rate is such devices per 100
   device-hours: labelled devices times the hours of detection.
@@ -88,13 +91,51 @@ def match(attacks, anomalies):
     used = set()
     found = []
     for at in attacks:
-        hits = [ev for ev in anomalies
-                if at["start_ts"] - SLACK_S <= ev["t"] <= at["end_ts"] + AFTER_S
-                and at["attacker"]["ip"] in involved(ev)]
+        during = [ev for ev in anomalies
+                  if at["start_ts"] - SLACK_S <= ev["t"] <= at["end_ts"] + AFTER_S]
+        hits = [ev for ev in during if at["attacker"]["ip"] in involved(ev)]
+        victims = {v["ip"] for v in at.get("victims", [])}
+        used.update(id(ev) for ev in during if involved(ev) & victims)
         used.update(id(ev) for ev in hits)
         found.append(hits)
     false = [ev for ev in anomalies if id(ev) not in used]
     return found, false
+
+
+def default_learn(first, attacks):
+    """Learning period in whole seconds: from first (epoch s) to LEAD_S before the first attack."""
+    return max(1, int(attacks[0]["start_ts"] - first) - LEAD_S)
+
+
+def attack_rows(attacks, found):
+    """One result row per attack from match()'s anomalies."""
+    rows = []
+    for at, hits in zip(attacks, found):
+        first_hit = min(hits, key=lambda ev: ev["t"]) if hits else None
+        rows.append({"kind": at["kind"], "attacker": at["attacker"]["ip"],
+                     "detected": bool(hits),
+                     "delay_s": round(first_hit["t"] - at["start_ts"], 3) if hits else None,
+                     "first_anomaly": first_hit["anomaly"]["kind"] if hits else None,
+                     "anomalies": len(hits)})
+    return rows
+
+
+def false_alert_rate(false, device_hours):
+    """The falsely alerted devices' addresses, and how many per 100 device-hours."""
+    false_devices = sorted({ev["anomaly"]["device"].get("ip", "?") for ev in false
+                            if "device" in ev["anomaly"]})
+    rate = 100 * len(false_devices) / device_hours if device_hours > 0 else 0.0
+    return false_devices, rate
+
+
+def print_attack_rows(rows):
+    print("%-20s %-14s %-9s %8s  %s" % ("attack", "attacker", "detected", "delay s",
+                                       "first anomaly (of n)"))
+    for r in rows:
+        print("%-20s %-14s %-9s %8s  %s" % (
+            r["kind"], r["attacker"], "yes" if r["detected"] else "NO",
+            "%.2f" % r["delay_s"] if r["detected"] else "-",
+            "%s (of %d)" % (r["first_anomaly"], r["anomalies"]) if r["detected"] else "-"))
 
 
 def main():
@@ -116,7 +157,7 @@ def main():
         if learn is None:
             summary, _ = run_wardwatch(args.wardwatch, args.pcap, 0, out)
             first = epoch(summary["capture"]["first"])
-            learn = max(1, int(attacks[0]["start_ts"] - first) - LEAD_S)
+            learn = default_learn(first, attacks)
         extra = ["--model", args.model] if args.model else ["--ensemble"] if args.ensemble else []
         summary, anomalies = run_wardwatch(args.wardwatch, args.pcap, learn, out, extra)
     if args.only:
@@ -125,18 +166,8 @@ def main():
     detect_h = max(0.0, last - first - learn) / 3600
     device_hours = len(devices) * detect_h
     found, false = match(attacks, anomalies)
-    false_devices = sorted({ev["anomaly"]["device"].get("ip", "?") for ev in false
-                            if "device" in ev["anomaly"]})
-    rate = 100 * len(false_devices) / device_hours if device_hours > 0 else 0.0
-
-    rows = []
-    for at, hits in zip(attacks, found):
-        first_hit = min(hits, key=lambda ev: ev["t"]) if hits else None
-        rows.append({"kind": at["kind"], "attacker": at["attacker"]["ip"],
-                     "detected": bool(hits),
-                     "delay_s": round(first_hit["t"] - at["start_ts"], 3) if hits else None,
-                     "first_anomaly": first_hit["anomaly"]["kind"] if hits else None,
-                     "anomalies": len(hits)})
+    false_devices, rate = false_alert_rate(false, device_hours)
+    rows = attack_rows(attacks, found)
     result = {"learn_s": learn, "detect_hours": round(detect_h, 4), "devices": len(devices),
               "device_hours": round(device_hours, 3), "attacks": rows,
               "false_alerts": len(false), "false_devices": false_devices,
@@ -146,13 +177,7 @@ def main():
     else:
         print("learned %d s; detection on %.1f min of %d devices (%.2f device-hours)"
               % (learn, detect_h * 60, len(devices), device_hours))
-        print("%-20s %-14s %-9s %8s  %s" % ("attack", "attacker", "detected", "delay s",
-                                           "first anomaly (of n)"))
-        for r in rows:
-            print("%-20s %-14s %-9s %8s  %s" % (
-                r["kind"], r["attacker"], "yes" if r["detected"] else "NO",
-                "%.2f" % r["delay_s"] if r["detected"] else "-",
-                "%s (of %d)" % (r["first_anomaly"], r["anomalies"]) if r["detected"] else "-"))
+        print_attack_rows(rows)
         for ev in false:
             print("false alert: %s %s" % (ev["timestamp"], ev["anomaly"]["reason"]))
         print("false alerts %d, falsely alerted devices %d: %.2f per 100 device-hours "

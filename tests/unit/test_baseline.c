@@ -51,6 +51,7 @@ struct site {
 };
 
 static json_t *alert_events; /* the alert events of the last site closed */
+static uint64_t learn_s = LEARN_S; /* the learning period of the next site opened */
 
 static void site_open(struct site *s)
 {
@@ -67,7 +68,7 @@ static void site_open(struct site *s)
     assert_non_null(s->inv);
     s->alerts = alerts_new(s->inv, s->eve);
     assert_non_null(s->alerts);
-    s->bl = baseline_new(&(struct baseline_config){LEARN_S * S, s->inv, s->eve, s->alerts});
+    s->bl = baseline_new(&(struct baseline_config){learn_s * S, s->inv, s->eve, s->alerts});
     assert_non_null(s->bl);
     for (int h = 0; h < N_HOSTS; h++) {
         if (names[h] != NULL) {
@@ -146,12 +147,46 @@ static void flow(struct site *s, int c, int srv, uint16_t port, uint64_t t, bool
     baseline_flow_reply(s->bl, &f, ids, f.first_us);
 }
 
-/* The normal day: the monitor sends to the engine, the engine to the outside, every 10 s. */
+/*
+ * A flow from c to srv on port at t seconds in which the client sends
+ * `sent` bytes in packets of PACKET bytes, a packet per millisecond, with
+ * the checkpoints and the end the engine would give. Returns its ids.
+ */
+#define PACKET 1000
+static void sending_flow(struct site *s, int c, int srv, uint16_t port, uint64_t t,
+                         uint64_t sent)
+{
+    struct ww_flow f;
+    uint32_t ids[2];
+
+    make_flow(&f, c, srv, port, t);
+    inventory_flow_start(s->inv, &f, ids);
+    baseline_flow_start(s->bl, &f, ids);
+    f.dir[FLOW_TOCLIENT].pkts = 1;
+    f.dir[FLOW_TOCLIENT].tcp_flags = TCP_SYN | TCP_ACK;
+    baseline_flow_reply(s->bl, &f, ids, f.first_us);
+    for (uint64_t done = 0; done < sent; done += PACKET) {
+        uint32_t len = sent - done < PACKET ? (uint32_t)(sent - done) : PACKET;
+
+        f.dir[FLOW_TOSERVER].bytes += len;
+        f.last_us = f.first_us + done / PACKET * 1000;
+        if (baseline_checkpoint(f.dir[FLOW_TOSERVER].bytes, len)) {
+            baseline_flow_checkpoint(s->bl, &f, ids, FLOW_TOSERVER, len, f.last_us);
+        }
+    }
+    baseline_flow_end(s->bl, &f, ids);
+}
+
+/*
+ * The normal day: every 10 s the monitor sends to the engine, the engine
+ * 2000 bytes to the outside (12 kB in its busiest 60 s), the laptop to
+ * billing.
+ */
 static void learn(struct site *s)
 {
     for (uint64_t t = 0; t < LEARN_S; t += 10) {
         flow(s, MONITOR, ENGINE, 2575, t, true);
-        flow(s, ENGINE, OUTSIDE, 443, t + 1, true);
+        sending_flow(s, ENGINE, OUTSIDE, 443, t + 1, 2000);
         flow(s, LAPTOP, BILLING, 443, t + 2, true);
     }
 }
@@ -198,7 +233,7 @@ static void learned_traffic_is_quiet(void **state)
     open_learned(&s);
     for (uint64_t t = LEARN_S; t < 3 * LEARN_S; t += 10) {
         flow(&s, MONITOR, ENGINE, 2575, t, true);
-        flow(&s, ENGINE, OUTSIDE, 443, t + 1, true);
+        sending_flow(&s, ENGINE, OUTSIDE, 443, t + 1, 2000);
     }
     assert_false(baseline_stats(s.bl)->learning);
     assert_int_equal(baseline_stats(s.bl)->devices_learned, 4);
@@ -402,6 +437,146 @@ static void reply_seen_first_is_turned_round(void **state)
     json_decref(all);
 }
 
+/*
+ * 40 kB within a window is inside 4 times the learned 12 kB, but past it:
+ * the band drifts an eighth of the way, to 15.5 kB. The next window's
+ * 200 kB is far past: at the checkpoint of 65 536 bytes it is reported.
+ */
+static void volume_far_past_band(void **state)
+{
+    static const char *const engine[] = {"10.0.0.2"};
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    open_learned(&s);
+    sending_flow(&s, ENGINE, OUTSIDE, 443, 200, 40000);
+    sending_flow(&s, ENGINE, OUTSIDE, 443, 270, 200000);
+    all = site_close(&s);
+    expect(all, "volume", engine, 1);
+    assert_int_equal(json_array_size(all), 1);
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "reason"),
+                           "engine (10.0.0.2) sent 65.5 kB to outside addresses on TCP/443 within "
+                           "60 s; the most it sent to them on that service in any 60 s of "
+                           "learning was 15.5 kB"));
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "departure"), ":1700000270:65536"));
+    json_decref(all);
+}
+
+/*
+ * A device sending to a peer class it never sent to starts from a band of
+ * 0 bytes: 8000 bytes are under the floor (and drift the band to 1000),
+ * 20 000 bytes are reported at the checkpoint of 16 384.
+ */
+static void volume_to_new_class(void **state)
+{
+    struct site s;
+    json_t *all;
+    int n_volume = 0;
+
+    (void)state;
+    open_learned(&s);
+    sending_flow(&s, MONITOR, BILLING, 443, 200, 8000);  /* under the floor */
+    sending_flow(&s, MONITOR, BILLING, 443, 300, 20000); /* over it */
+    all = site_close(&s);
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        if (strcmp(field(json_array_get(all, i), NULL, "kind"), "volume") == 0) {
+            assert_non_null(strstr(field(json_array_get(all, i), NULL, "reason"),
+                                   "sent 16.4 kB to server billing (10.0.0.3) on TCP/443 within "
+                                   "60 s; the most it sent to a peer of that class on that "
+                                   "service in any 60 s of learning was 1000 bytes"));
+            n_volume++;
+        }
+    }
+    assert_int_equal(n_volume, 1);
+    json_decref(all);
+}
+
+/* Seconds from T0 (22:13:20 UTC) to the given time of day on day 0 or 1. */
+static uint64_t at_hour(int day, int hour)
+{
+    return 6400 + (uint64_t)day * 86400 + (uint64_t)hour * 3600;
+}
+
+/* 40 flows from the laptop to billing within 20 s, from t. */
+static void laptop_burst(struct site *s, uint64_t t)
+{
+    for (int i = 0; i < 40; i++) {
+        flow(s, LAPTOP, BILLING, 443, t + i / 2, true);
+    }
+}
+
+/*
+ * A day of learning: the laptop bursts at 09:00 and opens one flow at
+ * 02:00. The next day its burst at 09:00 is normal; the same at 02:00 is
+ * an anomaly, judged by the hours around 02:00 alone.
+ */
+static void flow_rate_by_hour_of_day(void **state)
+{
+    static const char *const laptop[] = {"10.0.0.4"};
+    struct site s;
+    json_t *all;
+
+    (void)state;
+    learn_s = at_hour(1, 0);
+    open_learned(&s);
+    flow(&s, LAPTOP, BILLING, 443, at_hour(0, 2), true);
+    laptop_burst(&s, at_hour(0, 9));
+    laptop_burst(&s, at_hour(1, 2));
+    laptop_burst(&s, at_hour(1, 9));
+    learn_s = LEARN_S;
+    all = site_close(&s);
+    expect(all, "flow_rate", laptop, 1);
+    assert_non_null(strstr(field(json_array_get(all, 0), NULL, "reason"),
+                           "opened more than 30 flows within 60 s; the most it opened in any "
+                           "60 s of learning around this hour of the day was 1"));
+    json_decref(all);
+}
+
+/* The departures of a run in which the monitor reaches billing and the engine sends much. */
+static json_t *departing_run(const char *const *accept, size_t n_accept)
+{
+    struct site s;
+
+    open_learned(&s);
+    for (size_t i = 0; i < n_accept; i++) {
+        assert_int_equal(baseline_accept(s.bl, accept[i]), 0);
+    }
+    flow(&s, MONITOR, BILLING, 443, 200, true);
+    sending_flow(&s, ENGINE, OUTSIDE, 443, 201, 200000);
+    return site_close(&s);
+}
+
+/*
+ * An analyst accepts every departure of a run (the event's "departure");
+ * the same run again, with the verdicts given after learning, is quiet.
+ */
+static void accepted_departures_widen(void **state)
+{
+    json_t *all = departing_run(NULL, 0), *again;
+    const char *departures[8];
+    size_t n = json_array_size(all);
+    struct site s;
+
+    (void)state;
+    assert_int_equal(n, 3); /* the monitor's and billing's new peer class, the engine's volume */
+    for (size_t i = 0; i < n; i++) {
+        departures[i] = field(json_array_get(all, i), NULL, "departure");
+    }
+    again = departing_run(departures, n);
+    assert_int_equal(json_array_size(again), 0);
+    json_decref(again);
+    json_decref(all);
+
+    open_learned(&s);
+    assert_int_equal(baseline_accept(s.bl, "no_such_kind:1"), -1);
+    assert_int_equal(baseline_accept(s.bl, "volume:2"), -1);
+    assert_int_equal(baseline_accept(s.bl, "new_device:99999999"), -1);
+    assert_int_equal(baseline_accept(s.bl, "volume:2:0:443:0:1"), -1); /* no such record */
+    assert_int_equal(baseline_accept(s.bl, ""), -1);
+    json_decref(site_close(&s));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +589,10 @@ int main(void)
         cmocka_unit_test(new_device),
         cmocka_unit_test(flow_rate),
         cmocka_unit_test(reply_seen_first_is_turned_round),
+        cmocka_unit_test(volume_far_past_band),
+        cmocka_unit_test(volume_to_new_class),
+        cmocka_unit_test(flow_rate_by_hour_of_day),
+        cmocka_unit_test(accepted_departures_widen),
     };
 
     int rc = cmocka_run_group_tests(tests, make_dir, remove_dir);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_util: SHA-1 against FIPS 180 vectors and base64 against RFC 4648 section 10. */
+/*
+ * test_util: SHA-1 against FIPS 180 vectors, base64 against RFC 4648
+ * section 10, the u64 map through its growth.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 
 #include "util/base64.h"
 #include "util/sha1.h"
+#include "util/u64map.h"
 
 /* Hex of a digest, lower case. */
 static void to_hex(const uint8_t *d, size_t n, char *out)
@@ -252,6 +256,33 @@ static void test_sha1_paths_agree(void **state)
     sha1_use_accel(true);
 }
 
+/* Keys that collide in the low bits, through several doublings; overwrites; misses. */
+static void test_u64map(void **state)
+{
+    struct u64map m = {0};
+    uint32_t v;
+
+    (void)state;
+    assert_false(u64map_get(&m, 5, &v));
+    for (uint32_t i = 1; i <= 5000; i++) {
+        assert_int_equal(u64map_put(&m, (uint64_t)i << 32, i), 0);
+    }
+    assert_int_equal(m.n, 5000);
+    assert_true(m.cap >= 2 * m.n);
+    for (uint32_t i = 1; i <= 5000; i++) {
+        assert_true(u64map_get(&m, (uint64_t)i << 32, &v));
+        assert_int_equal(v, i);
+    }
+    assert_int_equal(u64map_put(&m, 7ull << 32, 99), 0);
+    assert_true(u64map_get(&m, 7ull << 32, &v));
+    assert_int_equal(v, 99);
+    assert_int_equal(m.n, 5000);
+    assert_false(u64map_get(&m, 5001ull << 32, &v));
+    assert_false(u64map_get(&m, 7, &v));
+    u64map_free(&m);
+    assert_false(u64map_get(&m, 7ull << 32, &v));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_sha1_million_a), cmocka_unit_test(test_sha1_reuse),
         cmocka_unit_test(test_base64_rfc4648),
         cmocka_unit_test(test_base64_value), cmocka_unit_test(test_base64_binary),
+        cmocka_unit_test(test_u64map),
     };
 
     return cmocka_run_group_tests_name("test_util", tests, NULL, NULL);
