@@ -108,29 +108,32 @@ static inline void ai_stat_update(struct ai_stat *s, double t, double x)
     ai_stat_add(s, d, t, x);
 }
 
-static inline double ai_stat_mean(const struct ai_stat *s, int i)
-{
-    return s->w[i] > 0 ? s->ls[i] / s->w[i] : 0.0;
-}
+/* A statistic's mean and variance in every window (0 in a window with no weight). */
+struct ai_moments {
+    double mean[AI_WINDOWS], var[AI_WINDOWS];
+};
 
-static inline double ai_stat_var(const struct ai_stat *s, int i)
+/*
+ * Worked out once per update, over the windows at once where the CPU can.
+ * Divided, not multiplied by 1/w: a constant stream keeps variance 0.
+ */
+static inline void ai_stat_moments(const struct ai_stat *s, struct ai_moments *m)
 {
-    double mean = ai_stat_mean(s, i);
+    for (int i = 0; i < AI_WINDOWS; i++) {
+        double w = s->w[i] > 0 ? s->w[i] : 1.0;
 
-    return s->w[i] > 0 ? fabs(s->ss[i] / s->w[i] - mean * mean) : 0.0;
-}
-
-static inline double ai_stat_std(const struct ai_stat *s, int i)
-{
-    return sqrt(ai_stat_var(s, i));
+        m->mean[i] = s->ls[i] / w;
+        m->var[i] = fabs(s->ss[i] / w - m->mean[i] * m->mean[i]);
+    }
 }
 
 /*
- * Side (0 or 1) of a pair took x at time t and its statistic self is
- * already updated with it. Decays p to t and adds the residual product.
+ * Side (0 or 1) of a pair took x at time t; self is its statistic's
+ * moments, already updated with x. Decays p to t and adds the residual
+ * product.
  */
 static inline void ai_pair_update(struct ai_pair *p, double t, int side,
-                                  const struct ai_stat *self, double x)
+                                  const struct ai_moments *self, double x)
 {
     double d[AI_WINDOWS];
 
@@ -144,31 +147,38 @@ static inline void ai_pair_update(struct ai_pair *p, double t, int side,
         p->t = t;
     }
     for (int i = 0; i < AI_WINDOWS; i++) {
-        double r = x - ai_stat_mean(self, i);
+        double r = x - self->mean[i];
 
         p->sr[i] += r * p->res[!side][i];
         p->res[side][i] = r;
     }
 }
 
+/* The pair's features in every window, out[k][window]: */
+enum { AI_MAGNITUDE, AI_RADIUS, AI_COVARIANCE, AI_CORRELATION, AI_PAIR_FEATURES };
+
 /*
- * Window i's four features of the pair, a and b its two sides decayed to
- * the same time: magnitude, radius, covariance, correlation.
+ * a and b are the pair's two sides decayed to the same time, ma and mb
+ * their moments. The correlation is kept within [-1, 1] with plain
+ * comparisons, which vectorize.
  */
 static inline void ai_pair_features(const struct ai_pair *p, const struct ai_stat *a,
-                                    const struct ai_stat *b, int i, double out[4])
+                                    const struct ai_moments *ma, const struct ai_stat *b,
+                                    const struct ai_moments *mb,
+                                    double out[AI_PAIR_FEATURES][AI_WINDOWS])
 {
-    double ma = ai_stat_mean(a, i), mb = ai_stat_mean(b, i);
-    double va = ai_stat_var(a, i), vb = ai_stat_var(b, i);
-    double w = a->w[i] + b->w[i];
-    double cov = w > 0 ? p->sr[i] / w : 0.0;
-    double sd2 = va * vb;
+    for (int i = 0; i < AI_WINDOWS; i++) {
+        double w = a->w[i] + b->w[i];
+        double cov = w > 0 ? p->sr[i] / w : 0.0;
+        double sd2 = ma->var[i] * mb->var[i];
+        double corr = sd2 > 0 ? cov / sqrt(sd2) : 0.0;
 
-    out[0] = sqrt(ma * ma + mb * mb);
-    out[1] = sqrt(va + vb);
-    out[2] = cov;
-    /* SR / (w_a + w_b) only approximates the covariance: keep the ratio a correlation. */
-    out[3] = sd2 > 0 ? fmax(-1.0, fmin(1.0, cov / sqrt(sd2))) : 0.0;
+        out[AI_MAGNITUDE][i] = sqrt(ma->mean[i] * ma->mean[i] + mb->mean[i] * mb->mean[i]);
+        out[AI_RADIUS][i] = sqrt(ma->var[i] + mb->var[i]);
+        out[AI_COVARIANCE][i] = cov;
+        corr = corr < -1.0 ? -1.0 : corr;
+        out[AI_CORRELATION][i] = corr > 1.0 ? 1.0 : corr;
+    }
 }
 
 #endif

@@ -195,22 +195,27 @@ static int pair_side(const struct stream_packet *p, bool ports)
 
 /* ---- features ------------------------------------------------------------ */
 
-static void put_stat(float *out, const struct ai_stat *s, int i)
+/* A statistic's weight, mean and deviation in every window: out[0..2] of each window's. */
+static void put_stat(float *out, const struct ai_stat *s, const struct ai_moments *m)
 {
-    out[0] = (float)s->w[i];
-    out[1] = (float)ai_stat_mean(s, i);
-    out[2] = (float)ai_stat_std(s, i);
+    for (int i = 0; i < AI_WINDOWS; i++) {
+        float *o = out + i * STREAMS_PER_WINDOW;
+
+        o[0] = (float)s->w[i];
+        o[1] = (float)m->mean[i];
+        o[2] = sqrtf((float)m->var[i]);
+    }
 }
 
 static void update_one_way(struct table *tb, uint64_t key, const struct stream_packet *p,
                            float *out, size_t at)
 {
     struct one_way *e = table_get(tb, key, p->t);
+    struct ai_moments m;
 
     ai_stat_update(&e->size, p->t, p->len);
-    for (int w = 0; w < AI_WINDOWS; w++) {
-        put_stat(out + w * STREAMS_PER_WINDOW + at, &e->size, w);
-    }
+    ai_stat_moments(&e->size, &m);
+    put_stat(out + at, &e->size, &m);
 }
 
 /* The keys of a packet's streams, worked out once for the prefetches and the update. */
@@ -253,32 +258,30 @@ static void update_two_ways(struct table *ways, struct table *pairs, const uint6
     struct way *rev = rev_slot != ~(size_t)0 ? entry(ways, rev_slot) : NULL;
     struct both_ways *pair = table_get(pairs, key[PAIR], p->t);
     double dt = fwd->seen ? p->t - fwd->last_t : 0.0;
-
-    double d[AI_WINDOWS];
+    double d[AI_WINDOWS], pf[AI_PAIR_FEATURES][AI_WINDOWS];
+    struct ai_moments mf, mr = {0}, mj;
 
     fwd->seen = true;
     fwd->last_t = p->t;
     ai_decay_factors(p->t - fwd->size.t, d); /* the jitter's time is the size's */
     ai_stat_add(&fwd->size, d, p->t, p->len);
-    if (!ports) {
-        ai_stat_add(&fwd->jit, d, p->t, dt);
-    }
+    ai_stat_moments(&fwd->size, &mf);
     if (rev != NULL) {
         ai_stat_decay(&rev->size, p->t);
+        ai_stat_moments(&rev->size, &mr);
     }
-    ai_pair_update(&pair->pair, p->t, side, &fwd->size, p->len);
+    ai_pair_update(&pair->pair, p->t, side, &mf, p->len);
+    ai_pair_features(&pair->pair, &fwd->size, &mf, rev != NULL ? &rev->size : &none, &mr, pf);
+    put_stat(out + at, &fwd->size, &mf);
     for (int w = 0; w < AI_WINDOWS; w++) {
-        float *o = out + w * STREAMS_PER_WINDOW;
-        double pf[4];
-
-        put_stat(o + at, &fwd->size, w);
-        ai_pair_features(&pair->pair, &fwd->size, rev != NULL ? &rev->size : &none, w, pf);
-        for (int i = 0; i < 4; i++) {
-            o[at + 3 + i] = (float)pf[i];
+        for (int i = 0; i < AI_PAIR_FEATURES; i++) {
+            out[w * STREAMS_PER_WINDOW + at + 3 + i] = (float)pf[i][w];
         }
-        if (!ports) {
-            put_stat(o + jit, &fwd->jit, w);
-        }
+    }
+    if (!ports) {
+        ai_stat_add(&fwd->jit, d, p->t, dt);
+        ai_stat_moments(&fwd->jit, &mj);
+        put_stat(out + jit, &fwd->jit, &mj);
     }
 }
 

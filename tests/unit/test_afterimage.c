@@ -63,6 +63,7 @@ static void decay_factors_by_rate(void **state)
 static void stat_two_values(void **state)
 {
     struct ai_stat s = {0};
+    struct ai_moments m;
 
     (void)state;
     ai_stat_update(&s, 0.0, 10);
@@ -70,9 +71,9 @@ static void stat_two_values(void **state)
     near(s.w[W1], 1.5);
     near(s.ls[W1], 0.5 * 10 + 20);
     near(s.ss[W1], 0.5 * 100 + 400);
-    near(ai_stat_mean(&s, W1), 25 / 1.5);
-    near(ai_stat_var(&s, W1), 450 / 1.5 - (25 / 1.5) * (25 / 1.5));
-    near(ai_stat_std(&s, W1), sqrt(450 / 1.5 - (25 / 1.5) * (25 / 1.5)));
+    ai_stat_moments(&s, &m);
+    near(m.mean[W1], 25 / 1.5);
+    near(m.var[W1], 450 / 1.5 - (25 / 1.5) * (25 / 1.5));
     /* lambda 5: the first is worth 2^-5 */
     near(s.w[0], 1 + exp2(-5));
 }
@@ -82,6 +83,7 @@ static void stat_geometric_weight(void **state)
 {
     const double lambda = 0.1, dt = 0.5, d = exp2(-lambda * dt);
     struct ai_stat s = {0};
+    struct ai_moments m;
     const int n = 200;
 
     (void)state;
@@ -89,13 +91,15 @@ static void stat_geometric_weight(void **state)
         ai_stat_update(&s, k * dt, 7);
     }
     near(s.w[W01], (1 - pow(d, n)) / (1 - d));
-    near(ai_stat_mean(&s, W01), 7);
-    assert_true(ai_stat_var(&s, W01) < 1e-9);
+    ai_stat_moments(&s, &m);
+    near(m.mean[W01], 7);
+    assert_true(m.var[W01] < 1e-9);
     /* Decay alone: two seconds at lambda 0.1 leave 2^-0.2 of everything. */
     double w = s.w[W01];
     ai_stat_decay(&s, (n - 1) * dt + 2);
     near(s.w[W01], w * exp2(-0.2));
-    near(ai_stat_mean(&s, W01), 7);
+    ai_stat_moments(&s, &m);
+    near(m.mean[W01], 7);
 }
 
 /*
@@ -110,31 +114,37 @@ static void pair_by_hand(void **state)
 {
     struct ai_stat a = {0}, b = {0};
     struct ai_pair p = {0};
-    double out[4];
+    struct ai_moments ma, mb;
+    double out[AI_PAIR_FEATURES][AI_WINDOWS];
     const double mean_a = 50.0 / 3, var_a = 225 / 0.75 - mean_a * mean_a;
     const double mean_b = 20.0 / 3, var_b = (0.5 * 16 + 64) / 1.5 - mean_b * mean_b;
     const double sr = 4.0 / 3 * 5.0 / 3, cov = sr / (0.75 + 1.5);
 
     (void)state;
     ai_stat_update(&a, 0.0, 10);
-    ai_pair_update(&p, 0.0, 0, &a, 10);
+    ai_stat_moments(&a, &ma);
+    ai_pair_update(&p, 0.0, 0, &ma, 10);
     ai_stat_update(&a, 1.0, 20);
-    ai_pair_update(&p, 1.0, 0, &a, 20);
+    ai_stat_moments(&a, &ma);
+    ai_pair_update(&p, 1.0, 0, &ma, 20);
     near(p.res[0][W1], 10.0 / 3);
     ai_stat_update(&b, 1.0, 4);
-    ai_pair_update(&p, 1.0, 1, &b, 4);
+    ai_stat_moments(&b, &mb);
+    ai_pair_update(&p, 1.0, 1, &mb, 4);
     near(p.sr[W1], 0);
     ai_stat_update(&b, 2.0, 8);
+    ai_stat_moments(&b, &mb);
     ai_stat_decay(&a, 2.0);
-    ai_pair_update(&p, 2.0, 1, &b, 8);
+    ai_stat_moments(&a, &ma);
+    ai_pair_update(&p, 2.0, 1, &mb, 8);
     near(p.res[0][W1], 5.0 / 3);
     near(p.res[1][W1], 4.0 / 3);
     near(p.sr[W1], sr);
-    ai_pair_features(&p, &a, &b, W1, out);
-    near(out[0], sqrt(mean_a * mean_a + mean_b * mean_b));
-    near(out[1], sqrt(var_a + var_b));
-    near(out[2], cov);
-    near(out[3], cov / (sqrt(var_a) * sqrt(var_b)));
+    ai_pair_features(&p, &a, &ma, &b, &mb, out);
+    near(out[AI_MAGNITUDE][W1], sqrt(mean_a * mean_a + mean_b * mean_b));
+    near(out[AI_RADIUS][W1], sqrt(var_a + var_b));
+    near(out[AI_COVARIANCE][W1], cov);
+    near(out[AI_CORRELATION][W1], cov / (sqrt(var_a) * sqrt(var_b)));
 }
 
 /* The approximate covariance can outrun the deviations: the correlation stays in [-1, 1]. */
@@ -143,15 +153,18 @@ static void pair_correlation_bounded(void **state)
     struct ai_stat a = {.w = {1}, .ls = {10}, .ss = {100.01}};
     struct ai_stat b = {.w = {1}, .ls = {5}, .ss = {25.01}};
     struct ai_pair p = {.sr = {40}};
-    double out[4];
+    struct ai_moments ma, mb;
+    double out[AI_PAIR_FEATURES][AI_WINDOWS];
 
     (void)state;
-    ai_pair_features(&p, &a, &b, 0, out);
-    near(out[2], 20);
-    near(out[3], 1);
+    ai_stat_moments(&a, &ma);
+    ai_stat_moments(&b, &mb);
+    ai_pair_features(&p, &a, &ma, &b, &mb, out);
+    near(out[AI_COVARIANCE][0], 20);
+    near(out[AI_CORRELATION][0], 1);
     p.sr[0] = -40;
-    ai_pair_features(&p, &a, &b, 0, out);
-    near(out[3], -1);
+    ai_pair_features(&p, &a, &ma, &b, &mb, out);
+    near(out[AI_CORRELATION][0], -1);
 }
 
 static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
