@@ -61,10 +61,15 @@
 
 enum bl_dir { BL_OPENED = 0, BL_ACCEPTED = 1 };
 
-/* The most seen in one window while learning, overall and by hour of the day (UTC). */
+/*
+ * The most seen in one window while learning, overall and by hour of the
+ * day (UTC). The hours are kept only when bands are judged by hour (a day
+ * of learning or more), in a row of the baseline's table: most records
+ * never need them.
+ */
 struct bl_band {
     uint64_t max;
-    uint64_t hour_max[BL_HOURS];
+    uint32_t hours; /* 1 + its row in the baseline's hours, 0 for none yet */
 };
 
 /* What is counted over the current window: flows opened, or bytes sent. */
@@ -102,6 +107,8 @@ struct baseline {
     struct u64map volume_at; /* talk or class key: index in vol */
     struct bl_volume *vol;
     size_t n_vol, cap_vol;
+    uint64_t (*hours)[BL_HOURS]; /* the bands' maxima by hour */
+    size_t n_hours, cap_hours;
 };
 
 static const char *const kind_names[BL_KIND_MAX] = {
@@ -139,6 +146,7 @@ void baseline_free(struct baseline *b)
     u64set_free(&b->reported);
     u64map_free(&b->volume_at);
     free(b->vol);
+    free(b->hours);
     free(b->dev);
     free(b);
 }
@@ -294,33 +302,83 @@ static bool by_hour(const struct baseline *b)
     return b->cfg.learn_us >= BASELINE_DAY_S * US_PER_S;
 }
 
-static void band_learn(struct bl_band *band, uint64_t ts_us, uint64_t seen)
+/* A band's maxima by hour, when bands are judged by hour and it has them; else NULL. */
+static uint64_t *hours_of(const struct baseline *b, const struct bl_band *band)
 {
-    unsigned h = hour_of(ts_us);
+    return by_hour(b) && band->hours != 0 ? b->hours[band->hours - 1] : NULL;
+}
+
+/*
+ * The same, made (all 0) when absent. NULL when bands are not judged by
+ * hour or memory cannot be had. Making a row may move the others: take a
+ * row's pointer after the last row is made.
+ */
+static uint64_t *hours_made(struct baseline *b, struct bl_band *band)
+{
+    uint64_t(*all)[BL_HOURS];
+
+    if (!by_hour(b) || band->hours != 0) {
+        return hours_of(b, band);
+    }
+    if (b->n_hours >= UINT32_MAX - 1) {
+        return NULL;
+    }
+    all = grow_to_index(b->hours, &b->cap_hours, sizeof(*b->hours), b->n_hours);
+    if (all == NULL) {
+        return NULL;
+    }
+    b->hours = all;
+    band->hours = (uint32_t)++b->n_hours;
+    return b->hours[band->hours - 1];
+}
+
+/* Raises the band (and its hour's, when kept) to seen. */
+static void band_learn(struct baseline *b, struct bl_band *band, uint64_t ts_us, uint64_t seen)
+{
+    uint64_t *hours = hours_made(b, band);
 
     band->max = max_u64(band->max, seen);
-    band->hour_max[h] = max_u64(band->hour_max[h], seen);
+    if (hours != NULL) {
+        hours[hour_of(ts_us)] = max_u64(hours[hour_of(ts_us)], seen);
+    }
 }
 
 /* The band for a window starting at ts_us: its hour's and the neighbours', or the whole. */
 static uint64_t band_at(const struct baseline *b, const struct bl_band *band, uint64_t ts_us)
 {
     unsigned h = hour_of(ts_us);
+    const uint64_t *hours = hours_of(b, band);
 
     if (!by_hour(b)) {
         return band->max;
     }
-    return max_u64(band->hour_max[(h + BL_HOURS - 1) % BL_HOURS],
-                   max_u64(band->hour_max[h], band->hour_max[(h + 1) % BL_HOURS]));
+    if (hours == NULL) {
+        return 0; /* nothing learned in any hour */
+    }
+    return max_u64(hours[(h + BL_HOURS - 1) % BL_HOURS],
+                   max_u64(hours[h], hours[(h + 1) % BL_HOURS]));
+}
+
+/* A copy of src's maxima, by hour too, in dst (a record seeded from its class). */
+static void band_copy(struct baseline *b, struct bl_band *dst, const struct bl_band *src)
+{
+    uint64_t *to = hours_of(b, src) != NULL ? hours_made(b, dst) : NULL;
+    const uint64_t *from = hours_of(b, src); /* after dst's row is made */
+
+    dst->max = src->max;
+    if (to != NULL && from != NULL) {
+        memcpy(to, from, sizeof(*b->hours));
+    }
 }
 
 /* Widens a band to seen: at once (to_seen), or by an eighth of the gap (slow drift). */
-static void band_widen(struct bl_band *band, uint64_t ts_us, uint64_t seen, bool to_seen)
+static void band_widen(struct baseline *b, struct bl_band *band, uint64_t ts_us, uint64_t seen,
+                       bool to_seen)
 {
-    unsigned h = hour_of(ts_us);
-    uint64_t *part[2] = {&band->max, &band->hour_max[h]};
+    uint64_t *hours = hours_made(b, band);
+    uint64_t *part[2] = {&band->max, hours != NULL ? &hours[hour_of(ts_us)] : NULL};
 
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2 && part[i] != NULL; i++) {
         if (seen > *part[i]) {
             *part[i] += to_seen ? seen - *part[i] : (seen - *part[i]) >> BASELINE_DRIFT_SHIFT;
         }
@@ -337,12 +395,12 @@ static uint64_t band_limit(uint64_t learned, uint64_t factor, uint64_t floor)
  * while learning; afterwards an ended window that was busier than its band
  * but not reported moves the band.
  */
-static void window_add(struct bl_window *w, struct bl_band *band, uint64_t ts_us,
-                       uint64_t amount, bool learning)
+static void window_add(struct baseline *b, struct bl_window *w, struct bl_band *band,
+                       uint64_t ts_us, uint64_t amount, bool learning)
 {
     if (ts_us >= w->start_us + BASELINE_WINDOW_S * US_PER_S) {
         if (!learning && !w->over) {
-            band_widen(band, w->start_us, w->count, false);
+            band_widen(b, band, w->start_us, w->count, false);
         }
         w->start_us = ts_us;
         w->count = 0;
@@ -350,7 +408,7 @@ static void window_add(struct bl_window *w, struct bl_band *band, uint64_t ts_us
     }
     w->count += amount;
     if (learning) {
-        band_learn(band, w->start_us, w->count);
+        band_learn(b, band, w->start_us, w->count);
     }
 }
 
@@ -396,14 +454,17 @@ static void fold_volume_band(struct baseline *b, uint64_t k, uint32_t i)
                                                 k & 0x7ffff),
                                    true);
     struct bl_volume *peer = &b->vol[i]; /* after volume(), which may move the records */
+    uint64_t *to, *from;
 
     peer->learned = true;
     if (cls == NULL) {
         return;
     }
     cls->band.max = max_u64(cls->band.max, peer->band.max);
-    for (int h = 0; h < BL_HOURS; h++) {
-        cls->band.hour_max[h] = max_u64(cls->band.hour_max[h], peer->band.hour_max[h]);
+    to = hours_of(b, &peer->band) != NULL ? hours_made(b, &cls->band) : NULL;
+    from = hours_of(b, &peer->band); /* after the class's row is made */
+    for (int h = 0; to != NULL && from != NULL && h < BL_HOURS; h++) {
+        to[h] = max_u64(to[h], from[h]);
     }
 }
 
@@ -763,7 +824,7 @@ static void count_opened(struct baseline *b, uint32_t id, uint64_t ts_us)
     struct bl_device *d = device(b, id);
 
     if (d != NULL) {
-        window_add(&d->flows, &d->flow_band, ts_us, 1, b->stats.learning);
+        window_add(b, &d->flows, &d->flow_band, ts_us, 1, b->stats.learning);
     }
 }
 
@@ -832,7 +893,7 @@ static void seed_from_class(struct baseline *b, const struct bl_flow *x, int sid
     const struct bl_volume *cls = volume(b, key, false);
 
     if (cls != NULL) {
-        v->band = cls->band;
+        band_copy(b, &v->band, &cls->band);
     }
 }
 
@@ -864,7 +925,7 @@ static void count_sent(struct baseline *b, const struct bl_flow *x, int side, ui
     if (!learning && !v->learned && v->window.start_us == 0) {
         seed_from_class(b, x, side, v);
     }
-    window_add(learning ? &v->learning : &v->window, &v->band, x->ts_us, bytes, learning);
+    window_add(b, learning ? &v->learning : &v->window, &v->band, x->ts_us, bytes, learning);
     if (learning && !b->stats.learning && u64map_get(&b->volume_at, key, &at)) {
         fold_volume_band(b, key, at); /* learned late: fold it in as learning's end did */
     } else if (!learning && !v->window.over) {
@@ -1052,7 +1113,7 @@ static int accept_kind(struct baseline *b, enum baseline_kind k, const unsigned 
                    : 0;
     }
     if (k == BL_FLOW_RATE && n == 3) {
-        band_widen(&d->flow_band, v[1] * US_PER_S, v[2], true);
+        band_widen(b, &d->flow_band, v[1] * US_PER_S, v[2], true);
         return 0;
     }
     if (k == BL_VOLUME && n == 5 && v[1] <= BL_ID_MAX) {
@@ -1060,7 +1121,7 @@ static int accept_kind(struct baseline *b, enum baseline_kind k, const unsigned 
         if (vol == NULL) {
             return -1;
         }
-        band_widen(&vol->band, v[3] * US_PER_S, v[4], true);
+        band_widen(b, &vol->band, v[3] * US_PER_S, v[4], true);
         return 0;
     }
     return -1;

@@ -12,11 +12,14 @@ struct one_way { /* MI, H */
     struct ai_stat size;
 };
 
-struct way { /* one direction of a channel or a socket */
-    double last_t;
-    bool seen;
+/*
+ * One direction of a socket is its size statistic alone; a channel's also
+ * has the jitter, whose time is the size's. Every entry is a whole number
+ * of cache lines.
+ */
+struct channel_way {
     struct ai_stat size;
-    struct ai_stat jit; /* channels only */
+    struct ai_stat jit;
 };
 
 struct both_ways { /* a channel or socket, both directions */
@@ -49,7 +52,7 @@ static int table_init(struct table *tb, size_t entry_size, unsigned capacity_log
 
     tb->keys = aligned_alloc(64, n * sizeof(uint64_t) < 64 ? 64 : n * sizeof(uint64_t));
     tb->times = calloc(n, sizeof(double));
-    tb->entries = calloc(n, entry_size);
+    tb->entries = aligned_alloc(64, n * entry_size);
     tb->entry_size = entry_size;
     tb->mask = n - 1;
     tb->ways = n < STREAMS_WAYS ? n : STREAMS_WAYS;
@@ -57,6 +60,7 @@ static int table_init(struct table *tb, size_t entry_size, unsigned capacity_log
         return -1;
     }
     memset(tb->keys, 0, n * sizeof(uint64_t));
+    memset(tb->entries, 0, n * entry_size);
     return 0;
 }
 
@@ -253,35 +257,36 @@ static void update_two_ways(struct table *ways, struct table *pairs, const uint6
                             size_t at, size_t jit)
 {
     static const struct ai_stat none;
-    struct way *fwd = table_get(ways, key[FWD], p->t);
+    struct ai_stat *fwd = table_get(ways, key[FWD], p->t); /* a channel's starts with it */
     size_t rev_slot = table_find(ways, key[REV]);
-    struct way *rev = rev_slot != ~(size_t)0 ? entry(ways, rev_slot) : NULL;
+    struct ai_stat *rev = rev_slot != ~(size_t)0 ? entry(ways, rev_slot) : NULL;
     struct both_ways *pair = table_get(pairs, key[PAIR], p->t);
-    double dt = fwd->seen ? p->t - fwd->last_t : 0.0;
+    /* A new entry is all zero; a used one keeps weight in its slowest window. */
+    double dt = fwd->w[AI_WINDOWS - 1] > 0 ? p->t - fwd->t : 0.0;
     double d[AI_WINDOWS], pf[AI_PAIR_FEATURES][AI_WINDOWS];
     struct ai_moments mf, mr = {0}, mj;
 
-    fwd->seen = true;
-    fwd->last_t = p->t;
-    ai_decay_factors(p->t - fwd->size.t, d); /* the jitter's time is the size's */
-    ai_stat_add(&fwd->size, d, p->t, p->len);
-    ai_stat_moments(&fwd->size, &mf);
+    ai_decay_factors(p->t - fwd->t, d);
+    ai_stat_add(fwd, d, p->t, p->len);
+    ai_stat_moments(fwd, &mf);
     if (rev != NULL) {
-        ai_stat_decay(&rev->size, p->t);
-        ai_stat_moments(&rev->size, &mr);
+        ai_stat_decay(rev, p->t);
+        ai_stat_moments(rev, &mr);
     }
     ai_pair_update(&pair->pair, p->t, side, &mf, p->len);
-    ai_pair_features(&pair->pair, &fwd->size, &mf, rev != NULL ? &rev->size : &none, &mr, pf);
-    put_stat(out + at, &fwd->size, &mf);
+    ai_pair_features(&pair->pair, fwd, &mf, rev != NULL ? rev : &none, &mr, pf);
+    put_stat(out + at, fwd, &mf);
     for (int w = 0; w < AI_WINDOWS; w++) {
         for (int i = 0; i < AI_PAIR_FEATURES; i++) {
             out[w * STREAMS_PER_WINDOW + at + 3 + i] = (float)pf[i][w];
         }
     }
     if (!ports) {
-        ai_stat_add(&fwd->jit, d, p->t, dt);
-        ai_stat_moments(&fwd->jit, &mj);
-        put_stat(out + jit, &fwd->jit, &mj);
+        struct ai_stat *jitter = &((struct channel_way *)fwd)->jit;
+
+        ai_stat_add(jitter, d, p->t, dt);
+        ai_stat_moments(jitter, &mj);
+        put_stat(out + jit, jitter, &mj);
     }
 }
 
@@ -386,9 +391,9 @@ struct streams *streams_new(unsigned capacity_log2)
 
     if (s == NULL || table_init(&s->mi, sizeof(struct one_way), capacity_log2) < 0 ||
         table_init(&s->host, sizeof(struct one_way), capacity_log2) < 0 ||
-        table_init(&s->channel, sizeof(struct way), capacity_log2) < 0 ||
+        table_init(&s->channel, sizeof(struct channel_way), capacity_log2) < 0 ||
         table_init(&s->channel_pair, sizeof(struct both_ways), capacity_log2) < 0 ||
-        table_init(&s->socket, sizeof(struct way), capacity_log2) < 0 ||
+        table_init(&s->socket, sizeof(struct ai_stat), capacity_log2) < 0 ||
         table_init(&s->socket_pair, sizeof(struct both_ways), capacity_log2) < 0) {
         streams_free(s);
         return NULL;
