@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "inventory/inventory.h"
 #include "store/devices.h"
+#include "store/findings.h"
 
 #define ANALYZE_OUT_DEFAULT "wardwatch-out"
 #define PATH_LEN_MAX 4096
@@ -341,6 +342,8 @@ struct run_state {
     struct alerts *alerts;
     struct ensemble *ensemble;
     struct indicators *indicators;
+    struct cred_catalog *credentials;
+    struct assess *assess;
 };
 
 /* Makes the autoencoder ensemble, from a saved model if given. Returns 0, or -1 having said why. */
@@ -430,6 +433,31 @@ static int load_rules(const struct analyze_opts *o, struct rules *r)
     return 0;
 }
 
+#define CREDENTIALS_FILE "default-credentials.conf"
+
+/* The default-credentials catalog and the findings. Returns 0, or -1 having said why. */
+static int open_assess(struct run_state *rs)
+{
+    char path[PATH_LEN_MAX], err[CRED_ERROR_LEN];
+
+    if (rules_find_data(CREDENTIALS_FILE, path, sizeof(path)) < 0) {
+        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
+                        "directory holding it\n", CREDENTIALS_FILE);
+        return -1;
+    }
+    rs->credentials = cred_load(path, err);
+    if (rs->credentials == NULL) {
+        fprintf(stderr, "wardwatch analyze: %s\n", err);
+        return -1;
+    }
+    rs->assess = assess_new(&(struct assess_config){rs->inventory, rs->eve, rs->credentials});
+    if (rs->assess == NULL) {
+        fprintf(stderr, "wardwatch analyze: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
 /* Rules, vendor names and the inventory. Returns 0, or -1 having said why. */
 static int open_inventory(const struct analyze_opts *o, struct run_state *rs)
 {
@@ -475,6 +503,9 @@ static int save_inventory(const struct analyze_opts *o, struct run_state *rs)
         return -1;
     }
     rc = store_save_devices(st, rs->inventory, err);
+    if (rc >= 0) {
+        rc = store_save_findings(st, rs->assess, rs->inventory, err);
+    }
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "wardwatch analyze: %s: %s\n", path, err);
@@ -568,6 +599,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.alerts = rs->alerts;
     r.ensemble = rs->ensemble;
     r.indicators = rs->indicators;
+    r.assess = rs->assess;
     r.eve_path = eve_path;
     report_failed_files(rs->cs, &r.n_failed);
     if (o->json) {
@@ -597,7 +629,7 @@ static int run(struct analyze_opts *o)
         fprintf(stderr, "wardwatch analyze: cannot write %s: %s\n", eve_path, strerror(errno));
         return WW_EXIT_INPUT;
     }
-    if (open_inventory(o, &rs) < 0 || open_fingerprints(o, &rs) < 0) {
+    if (open_inventory(o, &rs) < 0 || open_fingerprints(o, &rs) < 0 || open_assess(&rs) < 0) {
         rc = WW_EXIT_INPUT;
         goto out;
     }
@@ -605,6 +637,7 @@ static int run(struct analyze_opts *o)
     ec.file_names = o->files;
     ec.inventory = rs.inventory;
     ec.fingerprints = rs.fp;
+    ec.assess = rs.assess;
     rs.alerts = alerts_new(rs.inventory, rs.eve);
     rs.baseline = baseline_new(&(struct baseline_config){
         .learn_us = o->learn_s * 1000000u, .inv = rs.inventory, .eve = rs.eve,
@@ -636,6 +669,7 @@ static int run(struct analyze_opts *o)
     read_all(&rs, !o->quiet && isatty(STDERR_FILENO));
     alerts_finish(rs.alerts);
     apply_fingerprints(&rs);
+    assess_finish(rs.assess);
     rc = finish_run(o, &rs, eve_path, t0);
 out:
     eve_close(rs.eve);
@@ -644,6 +678,8 @@ out:
     alerts_free(rs.alerts);
     ensemble_free(rs.ensemble);
     indicators_free(rs.indicators);
+    assess_free(rs.assess);
+    cred_free(rs.credentials);
     close_inventory(&rs);
     capture_close(rs.cs);
     return rc;

@@ -19,6 +19,7 @@ struct analyze_result {
     const struct alerts *alerts;
     const struct ensemble *ensemble; /* NULL without --ensemble */
     const struct indicators *indicators; /* NULL without --indicators */
+    const struct assess *assess;
     struct eve_stats eve;
     const char *eve_path;
     double wall_s;         /* seconds the run took */

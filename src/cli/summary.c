@@ -266,6 +266,64 @@ static void print_ensemble(FILE *out, const struct analyze_result *r)
             (unsigned long long)es.over, es.threshold, (unsigned long long)es.anomalies);
 }
 
+/* Findings by severity and by kind. */
+struct finding_counts {
+    uint64_t severity[4]; /* [0] all, then high, medium, low */
+    uint64_t kind[FIND_KIND_MAX];
+};
+
+static void count_findings(const struct assess *a, struct finding_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; a != NULL && i < assess_count(a); i++) {
+        const struct finding *f = assess_finding(a, i);
+
+        c->severity[0]++;
+        c->severity[f->severity]++;
+        c->kind[f->kind]++;
+    }
+}
+
+static void print_findings(FILE *out, const struct analyze_result *r)
+{
+    struct finding_counts c;
+    const char *sep = "";
+
+    count_findings(r->assess, &c);
+    if (c.severity[0] == 0) {
+        return;
+    }
+    fprintf(out, "  findings    %llu: %llu high, %llu medium, %llu low (",
+            (unsigned long long)c.severity[0], (unsigned long long)c.severity[FIND_HIGH],
+            (unsigned long long)c.severity[FIND_MEDIUM], (unsigned long long)c.severity[FIND_LOW]);
+    for (int k = 0; k < FIND_KIND_MAX; k++) {
+        if (c.kind[k] > 0) {
+            fprintf(out, "%s%s %llu", sep, finding_kind_name((enum finding_kind)k),
+                    (unsigned long long)c.kind[k]);
+            sep = ", ";
+        }
+    }
+    fprintf(out, ")\n");
+}
+
+static json_t *json_findings(const struct analyze_result *r)
+{
+    struct finding_counts c;
+    json_t *kinds = json_object();
+
+    count_findings(r->assess, &c);
+    for (int k = 0; kinds != NULL && k < FIND_KIND_MAX; k++) {
+        if (c.kind[k] > 0) {
+            json_object_set_new(kinds, finding_kind_name((enum finding_kind)k),
+                                json_integer((json_int_t)c.kind[k]));
+        }
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:o*}", "total", (json_int_t)c.severity[0], "high",
+                     (json_int_t)c.severity[FIND_HIGH], "medium",
+                     (json_int_t)c.severity[FIND_MEDIUM], "low", (json_int_t)c.severity[FIND_LOW],
+                     "by_kind", kinds);
+}
+
 static void print_indicators(FILE *out, const struct analyze_result *r)
 {
     if (r->indicators != NULL) {
@@ -341,6 +399,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_protocols(out, ds);
     print_decoder(out, ds);
     print_devices(out, r);
+    print_findings(out, r);
     print_anomalies(out, r);
     print_alerts(out, r);
     print_ensemble(out, r);
@@ -439,6 +498,7 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
                     (json_int_t)r->peak_rss);
     if (doc != NULL) {
         json_object_set_new(doc, "devices", json_devices(r));
+        json_object_set_new(doc, "findings", json_findings(r));
         json_object_set_new(doc, "anomalies", json_anomalies(r));
         json_object_set_new(doc, "alerts", json_alerts(r));
         json_object_set_new(doc, "ensemble", json_ensemble(r));

@@ -90,7 +90,6 @@ static void write_alert(struct alerts *a, uint32_t id, struct open_alert *o)
 {
     const struct inv_device *d = inventory_device_by_id(a->inv, id);
     const struct inv_addr *addr = d != NULL ? inventory_device_addr(d) : NULL;
-    const char *name = d != NULL ? inventory_device_name(d) : NULL;
     struct jbuf *jb = eve_begin(a->eve, o->last_us, "alert");
     char sig[ALERTS_REASON_MAX + 64];
 
@@ -115,16 +114,7 @@ static void write_alert(struct alerts *a, uint32_t id, struct open_alert *o)
     }
     jb_array_close(jb);
     jb_object_close(jb);
-    if (d != NULL) {
-        jb_object_open(jb, "device");
-        jb_u64(jb, "id", d->id);
-        if (name != NULL) {
-            jb_str(jb, "name", name);
-        }
-        jb_str(jb, "class", inventory_class_name(a->inv, d));
-        jb_str(jb, "criticality", rules_criticality_name(inventory_criticality(a->inv, d)));
-        jb_object_close(jb);
-    }
+    inventory_write_device(jb, a->inv, "device", id);
     eve_commit(a->eve);
     o->written_count = o->count;
 }

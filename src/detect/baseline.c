@@ -551,34 +551,6 @@ struct bl_report {
     bool with_expected;       /* name what the device did while learning */
 };
 
-static void write_device(struct jbuf *jb, const struct baseline *b, const char *key,
-                         uint32_t id)
-{
-    const struct inv_device *d = inventory_device_by_id(b->cfg.inv, id);
-    const struct inv_addr *a;
-    const char *name;
-
-    if (d == NULL) {
-        return;
-    }
-    jb_object_open(jb, key);
-    jb_u64(jb, "id", d->id);
-    name = inventory_device_name(d);
-    if (name != NULL) {
-        jb_str(jb, "name", name);
-    }
-    if (d->has_mac) {
-        jb_mac(jb, "mac", d->mac);
-    }
-    a = inventory_device_addr(d);
-    if (a != NULL) {
-        jb_ip(jb, "ip", a->family, a->addr);
-    }
-    jb_str(jb, "class", inventory_class_name(b->cfg.inv, d));
-    jb_str(jb, "criticality", rules_criticality_name(inventory_criticality(b->cfg.inv, d)));
-    jb_object_close(jb);
-}
-
 static void service_text(uint64_t service, char *out, size_t len)
 {
     static const char *const transports[4] = {"?", "TCP", "UDP", "IP"};
@@ -672,8 +644,8 @@ static void report(struct baseline *b, const struct bl_report *r)
            alerts_severity_name(alerts_severity(b->cfg.inv, r->id, kind_names[r->kind])));
     jb_str(jb, "reason", r->reason);
     jb_str(jb, "departure", r->departure);
-    write_device(jb, b, "device", r->id);
-    write_device(jb, b, "peer", r->peer);
+    inventory_write_device(jb, b->cfg.inv, "device", r->id);
+    inventory_write_device(jb, b->cfg.inv, "peer", r->peer);
     if (r->with_expected) {
         write_expected(jb, b, r->id);
     }
@@ -996,13 +968,6 @@ void baseline_flow_start(struct baseline *b, const struct ww_flow *f, const uint
     check_flow_rate(b, &x, !x.srv);
 }
 
-/* Whether the packet that began the way back was an answer: a SYN-ACK on TCP, anything else. */
-static bool answer(const struct ww_flow *f, int dir)
-{
-    return f->key.proto != IPPROTO_NUM_TCP ||
-           (f->dir[dir].tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
-}
-
 static void check_new_service(struct baseline *b, const struct bl_flow *x)
 {
     char who[160], svc[32];
@@ -1028,7 +993,7 @@ void baseline_flow_reply(struct baseline *b, const struct ww_flow *f, const uint
 
     bl_flow_init(&x, f, ids, ts_us);
     d = device(b, x.id[x.srv]);
-    if (!b->started || d == NULL || x.srv != 1 || !answer(f, FLOW_TOCLIENT) ||
+    if (!b->started || d == NULL || x.srv != 1 || !flow_answered(f, FLOW_TOCLIENT) ||
         service_port(&x) == BL_PORT_DYN) {
         return;
     }

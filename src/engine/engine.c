@@ -37,6 +37,7 @@ struct engine {
     struct baseline *baseline;
     struct ensemble *ensemble;
     struct indicators *indicators;
+    struct assess *assess;
     struct eve_writer *eve;
     const char *const *file_names;
     struct engine_flow_counts flow_counts;
@@ -74,13 +75,18 @@ static void on_flow_start(struct engine *e, const struct ww_flow *f)
     }
 }
 
-/* The first packet of a flow's way back: whether a service answered (baselines). */
+/* The first packet of a flow's way back: whether a service answered (baselines, findings). */
 static void on_first_reply(struct engine *e, const struct ww_flow *f, uint64_t ts_us)
 {
     uint32_t ids[2];
 
     inventory_flow_ids(e->inventory, f, ts_us, ids);
-    baseline_flow_reply(e->baseline, f, ids, ts_us);
+    if (e->baseline != NULL) {
+        baseline_flow_reply(e->baseline, f, ids, ts_us);
+    }
+    if (e->assess != NULL && flow_answered(f, FLOW_TOCLIENT)) {
+        assess_flow_reply(e->assess, f, ids, ts_us);
+    }
 }
 
 /* A flow's way passed a volume checkpoint (baselines). */
@@ -93,13 +99,16 @@ static void on_checkpoint(struct engine *e, const struct ww_flow *f, int dir,
     baseline_flow_checkpoint(e->baseline, f, ids, dir, p->wirelen, p->ts_us);
 }
 
-/* The parsers' evidence goes to the inventory and to the indicators. */
+/* The parsers' evidence goes to the inventory, the findings and the indicators. */
 static void on_evidence(void *arg, const struct proto_evidence *ev)
 {
     struct engine *e = arg;
 
     if (e->inventory != NULL) {
         inventory_evidence(e->inventory, ev);
+    }
+    if (e->assess != NULL) {
+        assess_evidence(e->assess, ev);
     }
     if (e->indicators != NULL) {
         indicators_evidence(e->indicators, ev);
@@ -136,6 +145,9 @@ static void on_flow_end(void *ctx, const struct ww_flow *f, enum flow_end_reason
         inventory_flow_end(e->inventory, f);
     }
     proto_flow_end(e->proto, (struct ww_flow *)f);
+    if (e->assess != NULL) {
+        assess_flow_end(e->assess, f); /* after the parsers' last evidence */
+    }
 }
 
 struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *eve)
@@ -158,8 +170,12 @@ struct engine *engine_new(const struct engine_config *cfg, struct eve_writer *ev
     e->baseline = cfg->inventory != NULL ? cfg->baseline : NULL;
     e->ensemble = cfg->ensemble;
     e->indicators = cfg->indicators;
+    e->assess = cfg->inventory != NULL ? cfg->assess : NULL;
     if (e->inventory != NULL || e->indicators != NULL) {
         proto_layer_set_evidence(e->proto, on_evidence, e);
+    }
+    if (e->assess != NULL) {
+        proto_layer_set_credentials(e->proto, assess_credential, e->assess);
     }
     e->eve = eve;
     e->file_names = cfg->file_names;
@@ -243,7 +259,8 @@ static void process(struct engine *e, struct ww_packet *p, enum decode_event ev,
     }
     if (f->dir[0].pkts + f->dir[1].pkts == 1) {
         on_flow_start(e, f);
-    } else if (e->baseline != NULL && dir == FLOW_TOCLIENT && f->dir[FLOW_TOCLIENT].pkts == 1) {
+    } else if ((e->baseline != NULL || e->assess != NULL) && dir == FLOW_TOCLIENT &&
+               f->dir[FLOW_TOCLIENT].pkts == 1) {
         on_first_reply(e, f, p->ts_us);
     }
     if (e->baseline != NULL && baseline_checkpoint(f->dir[dir].bytes, p->wirelen)) {

@@ -3,6 +3,7 @@
 #ifndef WW_ENGINE_ENGINE_H
 #define WW_ENGINE_ENGINE_H
 
+#include "assess/assess.h"
 #include "decode/decode.h"
 #include "detect/baseline.h"
 #include "detect/ensemble.h"
@@ -20,6 +21,7 @@ struct engine_config {
     struct baseline *baseline;     /* borrowed; NULL: no baselines (needs the inventory) */
     struct ensemble *ensemble;     /* borrowed; NULL: no autoencoder ensemble */
     struct indicators *indicators; /* borrowed; NULL: no list of known-bad indicators */
+    struct assess *assess;         /* borrowed; NULL: no findings (needs the inventory) */
 };
 
 /* Flows that ended, by transport. */

@@ -198,6 +198,13 @@ static inline const uint8_t *flow_side_addr(const struct ww_flow *f, int side)
     return f->key.addr[side ^ f->client];
 }
 
+/* Whether the first packet of a way answered: a SYN-ACK on TCP, anything on other transports. */
+static inline bool flow_answered(const struct ww_flow *f, int dir)
+{
+    return f->key.proto != 6 /* TCP */ ||
+           (f->dir[dir].tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+}
+
 static inline uint16_t flow_side_port(const struct ww_flow *f, int side)
 {
     return f->key.port[side ^ f->client];

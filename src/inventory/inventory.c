@@ -966,7 +966,7 @@ void inventory_flow_ids(struct inventory *inv, const struct ww_flow *f, uint64_t
 }
 
 /* Whether the flow's server answered a conversation the client opened. */
-static bool flow_answered(const struct ww_flow *f)
+static bool conversation_answered(const struct ww_flow *f)
 {
     if (f->dir[FLOW_TOCLIENT].pkts == 0) {
         return false;
@@ -1042,7 +1042,7 @@ static void record_service(struct inventory *inv, const struct ww_flow *f,
     bool app = f->app_proto > APP_FAILED;
 
     if ((f->key.proto != IPPROTO_NUM_TCP && f->key.proto != IPPROTO_NUM_UDP) || port == 0 ||
-        port >= INV_EPHEMERAL_MIN || !flow_answered(f)) {
+        port >= INV_EPHEMERAL_MIN || !conversation_answered(f)) {
         return;
     }
     if (server != NULL) {
@@ -1101,4 +1101,32 @@ void inventory_add(struct inventory *inv, uint64_t ts_us, const uint8_t mac[6], 
     }
     announce_new(inv, d, ts_us);
     device_add_evidence(inv, d, ts_us, kind, value, strlen(value), INV_NO_ADDR);
+}
+
+void inventory_write_device(struct jbuf *jb, const struct inventory *inv, const char *key,
+                            uint32_t id)
+{
+    const struct inv_device *d = inventory_device_by_id(inv, id);
+    const struct inv_addr *a;
+    const char *name;
+
+    if (d == NULL) {
+        return;
+    }
+    jb_object_open(jb, key);
+    jb_u64(jb, "id", d->id);
+    name = inventory_device_name(d);
+    if (name != NULL) {
+        jb_str(jb, "name", name);
+    }
+    if (d->has_mac) {
+        jb_mac(jb, "mac", d->mac);
+    }
+    a = inventory_device_addr(d);
+    if (a != NULL) {
+        jb_ip(jb, "ip", a->family, a->addr);
+    }
+    jb_str(jb, "class", inventory_class_name(inv, d));
+    jb_str(jb, "criticality", rules_criticality_name(inventory_criticality(inv, d)));
+    jb_object_close(jb);
 }

@@ -141,4 +141,12 @@ enum criticality inventory_criticality(const struct inventory *inv, const struct
 /* The device's first address of a family (4 before 6), or NULL. */
 const struct inv_addr *inventory_device_addr(const struct inv_device *d);
 
+/*
+ * Writes the device with this id as an object named key (id, name, mac,
+ * ip, class, criticality), as events name a device; nothing when there is
+ * no such device.
+ */
+void inventory_write_device(struct jbuf *jb, const struct inventory *inv, const char *key,
+                            uint32_t id);
+
 #endif

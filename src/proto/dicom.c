@@ -744,6 +744,8 @@ static const char *dicom_read_cmd(const struct dicom_dir *d, struct dicom_cmd *c
     return cmd->has_field ? NULL : "command_field_missing";
 }
 
+#define DICOM_C_STORE_RQ 0x0001
+
 static void dicom_emit_cmd(const struct proto_ctx *ctx, const struct dicom_dir *d,
                            const struct dicom_cmd *cmd)
 {
@@ -783,6 +785,26 @@ static void dicom_emit_cmd(const struct proto_ctx *ctx, const struct dicom_dir *
     eve_commit(ctx->eve);
 }
 
+/* A C-STORE request: images or reports sent over this plain association, as evidence. */
+static void dicom_store_evidence(const struct proto_ctx *ctx, const struct dicom_cmd *cmd)
+{
+    const char *name = dicom_uid_name(dicom_uid_find(cmd->affected.p, cmd->affected.len));
+    size_t len = cmd->affected.len;
+
+    if (cmd->field != DICOM_C_STORE_RQ) {
+        return;
+    }
+    while (len > 0 && (cmd->affected.p[len - 1] == '\0' || cmd->affected.p[len - 1] == ' ')) {
+        len--;
+    }
+    if (name != NULL) {
+        proto_evidence_str(ctx, PROTO_SENDER, "dicom.c_store", name);
+    } else {
+        proto_evidence(ctx, PROTO_SENDER, "dicom.c_store", (const char *)cmd->affected.p,
+                       len < DICOM_VALUE_MAX ? len : DICOM_VALUE_MAX);
+    }
+}
+
 /* Reports the command gathered in d. Returns 0 or PROTO_MALFORMED. */
 static int dicom_do_cmd(const struct proto_ctx *ctx, struct dicom_dir *d)
 {
@@ -795,6 +817,7 @@ static int dicom_do_cmd(const struct proto_ctx *ctx, struct dicom_dir *d)
         return PROTO_MALFORMED;
     }
     dicom_emit_cmd(ctx, d, &cmd);
+    dicom_store_evidence(ctx, &cmd);
     return 0;
 }
 

@@ -131,16 +131,14 @@ static void ftp_tx_reset(struct ftp_tx *tx)
 }
 
 /*
- * Where a password goes: today it is only noted that one was sent. A later
- * hook (matching known default credentials by a salted hash) receives the
- * bytes here; they are valid only during the call, and any copy it makes
- * must be wiped before it returns. Nothing of the password is kept.
+ * A password sent in clear: noted as sent, and handed with the user name to
+ * the credential listener (default credentials). The bytes are valid only
+ * during the call; nothing of them is kept.
  */
-static void ftp_password_seen(struct ftp_state *st, struct ftp_tx *tx, const uint8_t *pw,
-                              size_t len)
+static void ftp_password_seen(const struct proto_ctx *ctx, struct ftp_state *st,
+                              struct ftp_tx *tx, const uint8_t *pw, size_t len)
 {
-    (void)pw;
-    (void)len;
+    proto_credential(ctx, "ftp", st->user, st->user_set ? st->user_len : 0, pw, len);
     st->pass_sent = true;
     tx->password_sent = true;
 }
@@ -418,6 +416,10 @@ static void ftp_reply_done(const struct proto_ctx *ctx, struct ftp_state *st, ui
     }
     ftp_apply_reply(st, tx, code, text, len);
     concluded = tx->login != FTP_LOGIN_NONE;
+    if (concluded) {
+        proto_evidence_str(ctx, PROTO_SENDER, "login.ftp",
+                           tx->login == FTP_LOGIN_OK ? "success" : "failure");
+    }
     ftp_pop(ctx, st);
     if (concluded) {
         ftp_login_done(st);
@@ -550,7 +552,8 @@ static int ftp_read_verb(struct ww_cursor *line, struct ftp_tx *tx)
 }
 
 /* What a command means as it is sent: a login step or an active-mode port. */
-static void ftp_apply_command(struct ftp_state *st, struct ftp_tx *tx, struct ww_cursor *arg)
+static void ftp_apply_command(const struct proto_ctx *ctx, struct ftp_state *st,
+                              struct ftp_tx *tx, struct ww_cursor *arg)
 {
     size_t len = cursor_left(arg);
     struct ww_cursor c = *arg;
@@ -564,7 +567,7 @@ static void ftp_apply_command(struct ftp_state *st, struct ftp_tx *tx, struct ww
         cursor_copy(&c, st->user, st->user_len);
         break;
     case FTP_K_PASS:
-        ftp_password_seen(st, tx, arg->pos, len);
+        ftp_password_seen(ctx, st, tx, arg->pos, len);
         break;
     case FTP_K_PORT:
         ftp_set_port(tx, ftp_port_fields(&c), FTP_MODE_ACTIVE);
@@ -607,7 +610,7 @@ static int ftp_client_line(const struct proto_ctx *ctx, struct ftp_state *st,
     st->q_len++;
     tx->cmd_truncated = truncated;
     tx->has_arg = cursor_left(line) > 0;
-    ftp_apply_command(st, tx, line);
+    ftp_apply_command(ctx, st, tx, line);
     if (tx->kind != FTP_K_PASS && tx->kind != FTP_K_ACCT && cursor_left(line) > 0) {
         tx->arg = malloc(cursor_left(line));
         if (tx->arg != NULL) {

@@ -486,6 +486,9 @@ static void hl7_evidence(const struct proto_ctx *ctx, const struct hl7_msg *m)
                  (int)sl[SLOT_TRIGGER].len, sl[SLOT_TRIGGER].s);
         proto_evidence_str(ctx, PROTO_SENDER, "hl7.message_type", type);
     }
+    if (m->pid_present) { /* the parser sees only plain TCP: patient identity in clear */
+        proto_evidence_str(ctx, PROTO_SENDER, "hl7.pid", "sent in clear");
+    }
 }
 
 /* One hl7 event for the message of d; err names why parsing stopped, if it did. */

@@ -45,6 +45,7 @@
 #define HTTP_HOST_MAX 256
 #define HTTP_UA_MAX 512
 #define HTTP_USER_MAX 128
+#define HTTP_CRED_MAX 512 /* bytes of Basic credentials decoded (user, colon, password) */
 #define HTTP_SERVER_MAX 256
 #define HTTP_CTYPE_MAX 128
 #define HTTP_PORT_MAX 65535
@@ -114,6 +115,7 @@ struct http_dir {
     uint64_t left;  /* body or chunk bytes still to pass over */
     uint32_t n_fields;
     struct http_tx *tx; /* owned; NULL when out of memory */
+    const struct proto_ctx *ctx; /* of the parse call in progress */
 };
 
 struct http_state {
@@ -217,6 +219,21 @@ static struct http_tx *http_tx_new(void)
  * Writes the event of a transaction, about the flow as the request went.
  * with_length: the response body has ended, so its length is known.
  */
+/* Basic credentials sent in clear, and the server's answer, as evidence about the server. */
+static void http_login_evidence(const struct proto_ctx *c, const struct http_tx *tx)
+{
+    const char *outcome = !tx->has_response                              ? "unknown"
+                          : tx->status == 401 || tx->status == 407 ||
+                                    tx->status == 403                    ? "failure"
+                          : tx->status / 100 == 2 || tx->status / 100 == 3 ? "success"
+                                                                         : "unknown";
+
+    if (tx->basic_auth && tx->has_request) {
+        proto_evidence_str(c, c->dir == FLOW_TOCLIENT ? PROTO_SENDER : PROTO_RECEIVER,
+                           "login.http_basic", outcome);
+    }
+}
+
 static void http_log(const struct proto_ctx *ctx, const struct http_tx *tx, int resp_dir,
                      bool with_length)
 {
@@ -260,6 +277,7 @@ static void http_log(const struct proto_ctx *ctx, const struct http_tx *tx, int 
             jb_strn(jb, "user", tx->user, tx->user_len);
         }
     }
+    http_login_evidence(&c, tx);
     jb_object_close(jb);
     eve_commit(ctx->eve);
 }
@@ -294,44 +312,57 @@ static struct http_tx *http_queue_pop(struct http_state *st)
     return tx;
 }
 
-/*
- * Keeps the user of Basic credentials (RFC 7617: base64 of user ":"
- * password). Decodes one character at a time and stops at the colon, so
- * password bytes are never produced; without a colon no user is kept.
- */
-static void http_basic_user(struct http_tx *tx, struct http_span cred)
+/* Overwrites bytes that held a secret, in a way the compiler keeps. */
+static void http_wipe(void *p, size_t len)
 {
+    volatile uint8_t *v = p;
+
+    for (size_t i = 0; i < len; i++) {
+        v[i] = 0;
+    }
+}
+
+/*
+ * Basic credentials (RFC 7617: base64 of user ":" password): the user is
+ * kept for the event; user and password are handed to the credential
+ * listener from a buffer on the stack, wiped before returning. Without a
+ * colon nothing is kept.
+ */
+static void http_basic_user(struct http_dir *d, struct http_tx *tx, struct http_span cred)
+{
+    uint8_t plain[HTTP_CRED_MAX];
+    size_t n = 0, colon = 0;
     uint32_t acc = 0;
     int bits = 0;
 
     tx->basic_auth = true;
     tx->user_len = 0;
-    for (size_t i = 0; i < cred.len; i++) {
+    for (size_t i = 0; i < cred.len && n < sizeof(plain); i++) {
         int v = base64_value(cred.p[i]);
-        uint8_t out;
 
         if (v < 0) {
             break;
         }
         acc = ((acc << 6) | (uint32_t)v) & 0xFFFFFF;
         bits += 6;
-        if (bits < 8) {
-            continue;
-        }
-        bits -= 8;
-        out = (uint8_t)(acc >> bits);
-        if (out == ':') {
-            return;
-        }
-        if (tx->user_len < HTTP_USER_MAX) {
-            tx->user[tx->user_len++] = out;
+        if (bits >= 8) {
+            bits -= 8;
+            plain[n++] = (uint8_t)(acc >> bits);
         }
     }
-    tx->user_len = 0; /* no colon: not user:password, keep nothing */
+    while (colon < n && plain[colon] != ':') {
+        colon++;
+    }
+    if (colon < n) {
+        tx->user_len = (uint8_t)(colon < HTTP_USER_MAX ? colon : HTTP_USER_MAX);
+        memcpy(tx->user, plain, tx->user_len);
+        proto_credential(d->ctx, "http", plain, colon, plain + colon + 1, n - colon - 1);
+    }
+    http_wipe(plain, sizeof(plain));
 }
 
 /* Authorization: scheme SP credentials. Only the Basic scheme is read. */
-static void http_on_authorization(struct http_tx *tx, struct http_span v)
+static void http_on_authorization(struct http_dir *d, struct http_tx *tx, struct http_span v)
 {
     struct http_span scheme = v, cred;
     size_t i = 0;
@@ -345,7 +376,7 @@ static void http_on_authorization(struct http_tx *tx, struct http_span v)
     }
     cred.p = v.p + i;
     cred.len = v.len - i;
-    http_basic_user(tx, http_trim(cred));
+    http_basic_user(d, tx, http_trim(cred));
 }
 
 /* Host: uri-host [ ":" port ]; an IPv6 literal keeps its brackets. */
@@ -446,7 +477,7 @@ static enum http_error http_on_field(struct http_dir *d, struct http_span name,
         } else if (http_ieq(name, "user-agent")) {
             http_keep(tx->ua, &tx->ua_len, HTTP_UA_MAX, v);
         } else if (http_ieq(name, "authorization") || http_ieq(name, "proxy-authorization")) {
-            http_on_authorization(tx, v);
+            http_on_authorization(d, tx, v);
         } else if (http_ieq(name, "upgrade")) {
             tx->upgrade = true;
         }
@@ -749,6 +780,7 @@ static int http_parse(const struct proto_ctx *ctx, void *state, const uint8_t *d
     struct http_span line;
     enum http_error err;
 
+    d->ctx = ctx;
     if (d->phase == HTTP_BODY || d->phase == HTTP_CHUNK_DATA || d->phase == HTTP_UNTIL_CLOSE ||
         d->phase == HTTP_OPAQUE) {
         return http_body(ctx, d, len);

@@ -101,8 +101,11 @@ static const char *const mqtt_type_names[16] = {
 };
 
 /* Per flow. */
+enum mqtt_login { MQTT_LOGIN_NONE = 0, MQTT_LOGIN_CREDENTIALS, MQTT_LOGIN_ANONYMOUS };
+
 struct mqtt_state {
     uint8_t version;  /* protocol level of the last CONNECT: 3, 4, 5; 0 before one */
+    uint8_t login;    /* what the last CONNECT offered, for its CONNACK's evidence */
     uint32_t skip[2]; /* PUBLISH payload bytes still to pass over, per direction */
 };
 
@@ -356,7 +359,7 @@ static int mqtt_malformed(const struct proto_ctx *ctx, int rc, uint8_t type)
 /* ---- CONNECT (3.1.1 section 3.1, 5.0 section 3.1) ---- */
 
 struct mqtt_connect {
-    struct mqtt_span name, client_id, will_topic, username, props, will_props;
+    struct mqtt_span name, client_id, will_topic, username, password, props, will_props;
     uint8_t level, flags;
     uint16_t keep_alive;
     size_t will_len; /* bytes of the will message, never kept */
@@ -392,7 +395,6 @@ static int mqtt_connect_will(struct ww_cursor *c, struct mqtt_connect *m)
 
 static int mqtt_connect_read(struct ww_cursor *c, struct mqtt_connect *m)
 {
-    struct mqtt_span password;
     int rc;
 
     memset(m, 0, sizeof(*m));
@@ -417,8 +419,8 @@ static int mqtt_connect_read(struct ww_cursor *c, struct mqtt_connect *m)
     if ((m->flags & MQTT_CF_USERNAME) && mqtt_str(c, &m->username) != MQTT_OK) {
         return MQTT_ERR_TRUNCATED;
     }
-    /* The password is read only to step over it. */
-    if ((m->flags & MQTT_CF_PASSWORD) && mqtt_str(c, &password) != MQTT_OK) {
+    /* The password stays in the packet: it is handed to the credential listener only. */
+    if ((m->flags & MQTT_CF_PASSWORD) && mqtt_str(c, &m->password) != MQTT_OK) {
         return MQTT_ERR_TRUNCATED;
     }
     return MQTT_OK;
@@ -446,6 +448,12 @@ static int mqtt_connect(const struct proto_ctx *ctx, struct mqtt_state *st,
         return rc;
     }
     st->version = m.level & 0x7f;
+    st->login = (m.flags & (MQTT_CF_USERNAME | MQTT_CF_PASSWORD)) ? MQTT_LOGIN_CREDENTIALS
+                                                                  : MQTT_LOGIN_ANONYMOUS;
+    if (st->login == MQTT_LOGIN_CREDENTIALS) {
+        proto_credential(ctx, "mqtt", m.username.p, m.username.len, m.password.p,
+                         m.password.len);
+    }
     jb = mqtt_event_open(ctx, h);
     jb_strn(jb, "protocol_string", m.name.p, m.name.len);
     jb_u64(jb, "protocol_version", st->version);
@@ -473,6 +481,20 @@ static int mqtt_connect(const struct proto_ctx *ctx, struct mqtt_state *st,
 
 /* ---- CONNACK (3.2) ---- */
 
+/*
+ * The broker's answer to the last CONNECT, as evidence about the broker: a
+ * login in clear and its outcome, or a client let in without credentials.
+ */
+static void mqtt_login_evidence(const struct proto_ctx *ctx, struct mqtt_state *st, uint8_t code)
+{
+    if (st->login == MQTT_LOGIN_CREDENTIALS) {
+        proto_evidence_str(ctx, PROTO_SENDER, "login.mqtt", code == 0 ? "success" : "failure");
+    } else if (st->login == MQTT_LOGIN_ANONYMOUS && code == 0) {
+        proto_evidence_str(ctx, PROTO_SENDER, "mqtt.anonymous", "accepted");
+    }
+    st->login = MQTT_LOGIN_NONE;
+}
+
 static int mqtt_connack(const struct proto_ctx *ctx, struct mqtt_state *st,
                         const struct mqtt_hdr *h, struct ww_cursor *c)
 {
@@ -494,6 +516,7 @@ static int mqtt_connack(const struct proto_ctx *ctx, struct mqtt_state *st,
     jb_u64(jb, "return_code", code);
     mqtt_props_write(jb, &props);
     mqtt_event_close(ctx, jb);
+    mqtt_login_evidence(ctx, st, code);
     return MQTT_OK;
 }
 

@@ -75,6 +75,8 @@ struct proto_layer {
     struct eve_writer *eve;
     proto_evidence_fn evidence;
     void *evidence_arg;
+    proto_credential_fn credential;
+    void *credential_arg;
     struct queued_evidence queue[EVIDENCE_QUEUE];
     uint32_t n_queued, queued_bytes;
     char values[EVIDENCE_BYTES];
@@ -133,6 +135,24 @@ void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void
 {
     pl->evidence = fn;
     pl->evidence_arg = arg;
+}
+
+void proto_layer_set_credentials(struct proto_layer *pl, proto_credential_fn fn, void *arg)
+{
+    pl->credential = fn;
+    pl->credential_arg = arg;
+}
+
+void proto_credential(const struct proto_ctx *ctx, const char *service, const uint8_t *user,
+                      size_t user_len, const uint8_t *secret, size_t secret_len)
+{
+    struct proto_layer *pl = ctx->layer;
+    struct proto_credential c = {ctx->ts_us, ctx->flow, service, user, secret,
+                                 user_len, secret_len};
+
+    if (pl != NULL && pl->credential != NULL) {
+        pl->credential(pl->credential_arg, &c);
+    }
 }
 
 /*
@@ -248,6 +268,7 @@ static void evidence_flush(struct proto_layer *pl)
             .value = pl->values + q->off,
             .value_len = q->len,
             .flow = f,
+            .side = q->side,
         };
 
         pl->evidence(pl->evidence_arg, &ev);

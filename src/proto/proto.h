@@ -62,9 +62,27 @@ struct proto_evidence {
     const char *value;
     size_t value_len;
     const struct ww_flow *flow; /* the flow it came from */
+    int side;                   /* which of its ends: 0 the client, 1 the server */
 };
 
 typedef void (*proto_evidence_fn)(void *arg, const struct proto_evidence *ev);
+
+/*
+ * A login's secret seen in clear (a telnet or FTP password, HTTP Basic
+ * credentials, an MQTT CONNECT's password), handed over at once, never
+ * queued: the listener may hash it to match published default credentials
+ * and must keep nothing of it. The parser wipes the bytes after the call.
+ * Its outcome follows as evidence ("login.telnet" and the like).
+ */
+struct proto_credential {
+    uint64_t ts_us;
+    const struct ww_flow *flow;
+    const char *service; /* "telnet", "ftp", "http", "mqtt" */
+    const uint8_t *user, *secret;
+    size_t user_len, secret_len;
+};
+
+typedef void (*proto_credential_fn)(void *arg, const struct proto_credential *c);
 
 #define PROTO_SENDER 0   /* the end that sent ctx->dir's data */
 #define PROTO_RECEIVER 1 /* the end it was sent to */
@@ -119,6 +137,13 @@ void proto_layer_free(struct proto_layer *pl);
 
 /* Sends every piece of identity evidence the parsers find to fn(arg, ...). */
 void proto_layer_set_evidence(struct proto_layer *pl, proto_evidence_fn fn, void *arg);
+
+/* Sends every login secret the parsers see to fn(arg, ...), at once. */
+void proto_layer_set_credentials(struct proto_layer *pl, proto_credential_fn fn, void *arg);
+
+/* A parser saw a login's secret in clear on ctx's flow: see struct proto_credential. */
+void proto_credential(const struct proto_ctx *ctx, const char *service, const uint8_t *user,
+                      size_t user_len, const uint8_t *secret, size_t secret_len);
 
 /*
  * Reports evidence about one end of ctx's flow: who is PROTO_SENDER or

@@ -195,16 +195,29 @@ static void tn_wipe(void *p, size_t len)
 }
 
 /*
- * Where a password goes: today it is only noted that one was sent. A later
- * hook (matching known default credentials by a salted hash) receives the
- * bytes here; they live in the client's line buffer, which the caller wipes
- * right after, and any copy the hook makes must be wiped before it returns.
+ * A password typed in clear: noted as sent, and handed with the user name
+ * to the credential listener (default credentials). The bytes live in the
+ * client's line buffer, which the caller wipes right after.
  */
-static void telnet_password_seen(struct telnet_state *st, const uint8_t *pw, size_t len)
+static void telnet_password_seen(const struct proto_ctx *ctx, struct telnet_state *st,
+                                 const uint8_t *pw, size_t len)
 {
-    (void)pw;
-    (void)len;
+    proto_credential(ctx, "telnet", st->user, st->user_set ? st->user_len : 0, pw, len);
     st->pw_sent = true;
+}
+
+/* The outcome of a login in clear, as evidence about the server: "success", "failure"... */
+static void tn_login_evidence(const struct proto_ctx *ctx, const struct telnet_state *st,
+                              int verdict)
+{
+    const char *outcome = verdict == TN_SUCCESS   ? "success"
+                          : verdict == TN_FAILURE ? "failure"
+                                                  : "unknown";
+
+    if (st->user_set || st->pw_sent) {
+        proto_evidence_str(ctx, ctx->dir == FLOW_TOCLIENT ? PROTO_SENDER : PROTO_RECEIVER,
+                           "login.telnet", outcome);
+    }
 }
 
 static void tn_write_options(struct jbuf *jb, const struct telnet_state *st)
@@ -302,6 +315,7 @@ static void tn_conclude(const struct proto_ctx *ctx, struct telnet_state *st, in
     tn_write_options(jb, st);
     jb_object_close(jb);
     eve_commit(ctx->eve);
+    tn_login_evidence(ctx, st, verdict);
     st->attempt = TN_ATT_NONE;
     st->user_set = st->user_cut = st->pw_sent = st->pw_prompted = false;
     st->user_len = 0;
@@ -475,7 +489,7 @@ static void tn_client_line(const struct proto_ctx *ctx, struct telnet_state *st)
         st->login_prompt = false;
     } else if (st->attempt == TN_ATT_USER || st->attempt == TN_ATT_PW_PROMPT) {
         /* The line after a user name is the password, prompt seen or typed ahead. */
-        telnet_password_seen(st, line->buf, line->len);
+        telnet_password_seen(ctx, st, line->buf, line->len);
         st->attempt = TN_ATT_PW;
     }
     tn_wipe(line->buf, line->len);

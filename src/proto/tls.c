@@ -984,7 +984,7 @@ static int tls_server_hello(const struct proto_ctx *ctx, struct tls_state *st, c
     struct tls_hello h;
     struct tls_info *in;
     struct tls_server *s;
-    char ver[32];
+    char ver[32], suite[8];
 
     if (tls_server_hello_read(p, len, &h) < 0) {
         return TLS_ERR_SERVER_HELLO;
@@ -1013,6 +1013,8 @@ static int tls_server_hello(const struct proto_ctx *ctx, struct tls_state *st, c
     }
     tls_version_text(s->chosen, ver, sizeof(ver));
     proto_evidence_str(ctx, PROTO_SENDER, "tls.version", ver);
+    snprintf(suite, sizeof(suite), "0x%04x", s->cipher);
+    proto_evidence_str(ctx, PROTO_SENDER, "tls.cipher", suite);
     if (st->tls13) {
         tls_log(st); /* the rest of the handshake is encrypted */
     }
@@ -1055,6 +1057,10 @@ static int tls_certificate(const struct proto_ctx *ctx, struct tls_state *st, co
     s->has_cert = true;
     proto_evidence(ctx, PROTO_SENDER, "tls.cert_subject", s->cert.subject, s->cert.subject_len);
     proto_evidence(ctx, PROTO_SENDER, "tls.cert_issuer", s->cert.issuer, s->cert.issuer_len);
+    proto_evidence_str(ctx, PROTO_SENDER, "tls.cert_not_after", s->cert.not_after);
+    if (s->cert.issuer_is_subject) {
+        proto_evidence_str(ctx, PROTO_SENDER, "tls.cert_self_signed", "issuer is subject");
+    }
     return TLS_OK;
 }
 

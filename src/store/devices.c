@@ -8,8 +8,6 @@
 
 #include "output/json.h"
 
-#define DEVICE_KEY_LEN 64
-
 static const char *const sql_device =
     "INSERT INTO devices (key, mac, ip, first_seen, last_seen, class, category, criticality,"
     " confidence, vendor, vendor_source, model, software, gateway, flows, bytes_sent,"
@@ -110,12 +108,25 @@ static void bind_identity(sqlite3_stmt *st, const struct inventory *inv,
     bind_opt_text(st, 13, d->software);
 }
 
+void store_device_key(const struct inv_device *d, char *out, size_t len)
+{
+    const struct inv_addr *a = inventory_device_addr(d);
+    char text[INET6_ADDRSTRLEN] = "";
+
+    if (d->has_mac) {
+        fmt_mac(d->mac, text, sizeof(text));
+    } else if (a != NULL) {
+        fmt_addr(a->family, a->addr, text, sizeof(text));
+    }
+    snprintf(out, len, "%s:%s", d->has_mac ? "mac" : "ip", text);
+}
+
 /* Upserts the device row. Returns its id, or -1. */
 static sqlite3_int64 save_device_row(sqlite3_stmt *st, const struct inventory *inv,
                                      const struct inv_device *d)
 {
     const struct inv_addr *a = inventory_device_addr(d);
-    char key[DEVICE_KEY_LEN], mac[24], ip[INET6_ADDRSTRLEN] = "";
+    char key[STORE_DEVICE_KEY_LEN], mac[24], ip[INET6_ADDRSTRLEN] = "";
     char *decided = decided_by(inv, d);
     sqlite3_int64 id = -1;
 
@@ -123,7 +134,7 @@ static sqlite3_int64 save_device_row(sqlite3_stmt *st, const struct inventory *i
         fmt_addr(a->family, a->addr, ip, sizeof(ip));
     }
     fmt_mac(d->mac, mac, sizeof(mac));
-    snprintf(key, sizeof(key), d->has_mac ? "mac:%s" : "ip:%s", d->has_mac ? mac : ip);
+    store_device_key(d, key, sizeof(key));
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     bind_opt_text(st, 2, d->has_mac ? mac : NULL);

@@ -17,6 +17,11 @@
  */
 int store_save_devices(struct ww_store *s, const struct inventory *inv, char *err);
 
+#define STORE_DEVICE_KEY_LEN 64
+
+/* The key a device is stored under: "mac:..." or, known only by address, "ip:...". */
+void store_device_key(const struct inv_device *d, char *out, size_t len);
+
 /*
  * Every stored device as a JSON array of objects (id, mac, ip, addresses,
  * first_seen, last_seen, class, category, criticality, confidence, vendor,

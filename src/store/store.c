@@ -69,6 +69,21 @@ static const char *const migrations[] = {
     "  last_seen TEXT NOT NULL,"
     "  count INTEGER NOT NULL,"
     "  PRIMARY KEY (device_id, kind, value));",
+    /* 2 -> 3: findings (src/assess) */
+    "CREATE TABLE findings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  fix TEXT NOT NULL,"
+    "  peer_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,"
+    "  first_seen TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  UNIQUE (device_id, kind, detail));",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -55,6 +55,12 @@ void store_rollback(struct ww_store *s);
  *   device_addresses(device_id, address, first_seen, last_seen)
  *   device_evidence(device_id, kind, value, first_seen, last_seen, count)
  *
+ * Version 3 adds the findings (src/store/findings.c):
+ *
+ *   findings(id, device_id, kind, detail, severity, title, evidence, fix,
+ *            peer_id, first_seen, last_seen, count), one row per device,
+ *            kind and detail
+ *
  * Times are ISO 8601 text with microseconds and offset, as in events.
  */
 

@@ -73,7 +73,7 @@ static void site_open(struct site *s)
     for (int h = 0; h < N_HOSTS; h++) {
         if (names[h] != NULL) {
             struct proto_evidence ev = {T0, macs[h], 4, ips[h], "dhcp.hostname", names[h],
-                                        strlen(names[h]), NULL};
+                                        strlen(names[h]), NULL, 0};
 
             inventory_evidence(s->inv, &ev);
         }

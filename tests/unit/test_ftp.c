@@ -359,7 +359,7 @@ static void test_session(void **state)
 }
 
 /* Through the proto layer: the greeting is the server's identity evidence,
- * the user name is not evidence. */
+ * a login's outcome is evidence too, the user name is not. */
 static void test_evidence(void **state)
 {
     struct drive d;
@@ -376,10 +376,14 @@ static void test_evidence(void **state)
     proto_flow_end(d.pl, &d.flow);
     assert_int_equal(proto_layer_stats(d.pl)->flows[APP_FTP], 1);
     drive_close(&d, false);
-    assert_int_equal(n_evidence, 1);
+    assert_int_equal(n_evidence, 2);
     assert_string_equal(evidence[0].kind, "ftp.banner");
     assert_string_equal(evidence[0].value, "Ward 3 archive\nready");
     assert_true(evidence[0].who_is_server);
+    /* the first login's outcome: a login in clear, about the server */
+    assert_string_equal(evidence[1].kind, "login.ftp");
+    assert_string_equal(evidence[1].value, "failure");
+    assert_true(evidence[1].who_is_server);
 }
 
 static void test_no_password_in_eve(void **state)

@@ -270,7 +270,7 @@ static void test_evidence(void **state)
                  (uint32_t)strlen(resp_ok), 0);
     assert_int_equal(r->flow.app_proto, APP_HTTP);
     proto_flow_end(r->layer, &r->flow);
-    assert_int_equal(r->n_heard, 3);
+    assert_int_equal(r->n_heard, 4);
     h = heard_find(r, "http.user_agent");
     assert_non_null(h);
     assert_string_equal(h->value, "InfusionGateway/4.2 (Linux)");
@@ -282,6 +282,10 @@ static void test_evidence(void **state)
     h = heard_find(r, "http.server");
     assert_non_null(h);
     assert_string_equal(h->value, "lighttpd/1.4.69");
+    assert_int_equal(h->addr0, 2);
+    h = heard_find(r, "login.http_basic"); /* Basic credentials in clear, accepted (200) */
+    assert_non_null(h);
+    assert_string_equal(h->value, "success");
     assert_int_equal(h->addr0, 2);
     n = run_end(r, ev);
     assert_int_equal(n, 1);

@@ -93,10 +93,10 @@ static void matches_once_per_device(void **state)
     assert_int_equal(indicators_alerts(ind), 4);
 
     make_flow(&f, 4, host, clean);
-    struct proto_evidence sni = {0, NULL, 4, clean, "tls.sni", "a.b.EVIL.example", 16, &f};
-    struct proto_evidence near_miss = {0, NULL, 4, clean, "tls.sni", "notevil.example", 15, &f};
+    struct proto_evidence sni = {0, NULL, 4, clean, "tls.sni", "a.b.EVIL.example", 16, &f, 1};
+    struct proto_evidence near_miss = {0, NULL, 4, clean, "tls.sni", "notevil.example", 15, &f, 1};
     struct proto_evidence other_kind = {0, NULL, 4, clean, "http.server", "evil.example", 12,
-                                        &f};
+                                        &f, 1};
     indicators_evidence(ind, &near_miss);
     indicators_evidence(ind, &other_kind);
     indicators_evidence(ind, &sni);

@@ -188,7 +188,7 @@ static void fixture_close(struct fixture *fx)
 static void evidence(struct inventory *inv, const uint8_t *mac, const uint8_t ip[4],
                      const char *kind, const char *value)
 {
-    struct proto_evidence ev = {T0, mac, 4, ip, kind, value, strlen(value), NULL};
+    struct proto_evidence ev = {T0, mac, 4, ip, kind, value, strlen(value), NULL, 0};
 
     inventory_evidence(inv, &ev);
 }

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/* credentials: published default credentials, matched by a salted hash (credentials.h). */
+#include "assess/credentials.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "util/grow.h"
+#include "util/sha256.h"
+
+#define CRED_LINE_MAX 1024
+#define CRED_SALT_LEN 16
+#define CRED_FIELDS 6
+
+struct cred_catalog {
+    struct cred_entry *list;
+    size_t n, cap;
+    uint8_t salt[CRED_SALT_LEN];
+};
+
+/* Overwrites bytes that held a secret, in a way the compiler keeps. */
+static void wipe(void *p, size_t len)
+{
+    volatile uint8_t *v = p;
+
+    for (size_t i = 0; i < len; i++) {
+        v[i] = 0;
+    }
+}
+
+static void cred_hash(const struct cred_catalog *c, const uint8_t *user, size_t user_len,
+                      const uint8_t *secret, size_t secret_len, uint8_t out[32])
+{
+    struct sha256_ctx h;
+    uint8_t len[2] = {(uint8_t)(user_len >> 8), (uint8_t)user_len};
+
+    sha256_init(&h);
+    sha256_update(&h, c->salt, sizeof(c->salt));
+    sha256_update(&h, len, sizeof(len));
+    sha256_update(&h, user, user_len);
+    sha256_update(&h, secret, secret_len);
+    sha256_final(&h, out);
+    wipe(&h, sizeof(h));
+}
+
+static char *trim(char *s)
+{
+    char *end;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t')) {
+        *--end = '\0';
+    }
+    return s;
+}
+
+/* Cuts s at each '|' into trimmed fields (the first n kept); returns how many there were. */
+static int split_fields(char *s, char *field[], int n)
+{
+    for (int got = 0;; s++) {
+        char *bar = strchr(s, '|');
+
+        if (bar != NULL) {
+            *bar = '\0';
+        }
+        if (got < n) {
+            field[got] = trim(s);
+        }
+        got++;
+        if (bar == NULL) {
+            return got;
+        }
+        s = bar;
+    }
+}
+
+static int copy_field(char *dst, size_t cap, const char *src, const char *what, char *why,
+                      size_t why_len)
+{
+    size_t n = strlen(src);
+
+    if (n >= cap) {
+        snprintf(why, why_len, "%s longer than %zu bytes", what, cap - 1);
+        return -1;
+    }
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+/* One line's entry; returns 0, or -1 with the reason in why. */
+static int parse_line(struct cred_catalog *c, char *line, unsigned no, char *why, size_t len)
+{
+    char *f[CRED_FIELDS];
+    struct cred_entry e = {.line = no};
+    int n = split_fields(line, f, CRED_FIELDS);
+    struct cred_entry *all;
+
+    if (n != CRED_FIELDS) {
+        snprintf(why, len, "%d fields, want %d: vendor | product | services | user | "
+                           "password | source", n, CRED_FIELDS);
+        return -1;
+    }
+    if (f[0][0] == '\0' || f[2][0] == '\0' || f[5][0] == '\0') {
+        snprintf(why, len, "the vendor, services and source may not be empty");
+        return -1;
+    }
+    if (copy_field(e.vendor, sizeof(e.vendor), f[0], "vendor", why, len) < 0 ||
+        copy_field(e.product, sizeof(e.product), f[1], "product", why, len) < 0 ||
+        copy_field(e.services, sizeof(e.services), f[2], "services", why, len) < 0 ||
+        copy_field(e.user, sizeof(e.user), f[3], "user", why, len) < 0 ||
+        copy_field(e.source, sizeof(e.source), f[5], "source", why, len) < 0) {
+        return -1;
+    }
+    if (strcmp(f[4], "(none)") == 0) {
+        f[4][0] = '\0'; /* an empty password, written so to be seen */
+    }
+    cred_hash(c, (const uint8_t *)e.user, strlen(e.user), (const uint8_t *)f[4], strlen(f[4]),
+              e.hash);
+    all = grow_to_index(c->list, &c->cap, sizeof(*c->list), c->n);
+    if (all == NULL) {
+        snprintf(why, len, "out of memory");
+        return -1;
+    }
+    c->list = all;
+    c->list[c->n++] = e;
+    return 0;
+}
+
+static int read_catalog(struct cred_catalog *c, FILE *f, const char *path, char *err)
+{
+    char line[CRED_LINE_MAX], why[256];
+    unsigned no = 0;
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        size_t n = strlen(line);
+        char *p = line;
+
+        no++;
+        if (n == sizeof(line) - 1 && line[n - 1] != '\n') {
+            snprintf(err, CRED_ERROR_LEN, "%s:%u: line longer than %d bytes", path, no,
+                     CRED_LINE_MAX - 2);
+            return -1;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p == '\0' || *p == '#') {
+            continue;
+        }
+        if (parse_line(c, p, no, why, sizeof(why)) < 0) {
+            snprintf(err, CRED_ERROR_LEN, "%s:%u: %s", path, no, why);
+            return -1;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, CRED_ERROR_LEN, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+struct cred_catalog *cred_load(const char *path, char *err)
+{
+    struct cred_catalog *c = calloc(1, sizeof(*c));
+    FILE *f;
+
+    if (c == NULL) {
+        snprintf(err, CRED_ERROR_LEN, "out of memory");
+        return NULL;
+    }
+    if (getrandom(c->salt, sizeof(c->salt), 0) != (ssize_t)sizeof(c->salt)) {
+        snprintf(err, CRED_ERROR_LEN, "no random salt: %s", strerror(errno));
+        cred_free(c);
+        return NULL;
+    }
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, CRED_ERROR_LEN, "%s: %s", path, strerror(errno));
+        cred_free(c);
+        return NULL;
+    }
+    if (read_catalog(c, f, path, err) < 0) {
+        fclose(f);
+        cred_free(c);
+        return NULL;
+    }
+    fclose(f);
+    return c;
+}
+
+void cred_free(struct cred_catalog *c)
+{
+    if (c != NULL) {
+        free(c->list);
+        free(c);
+    }
+}
+
+size_t cred_count(const struct cred_catalog *c)
+{
+    return c->n;
+}
+
+const struct cred_entry *cred_entry(const struct cred_catalog *c, size_t i)
+{
+    return i < c->n ? &c->list[i] : NULL;
+}
+
+/* Whether the comma-separated list names word (or is "any"). */
+static bool list_has(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+
+    if (strcmp(list, "any") == 0) {
+        return true;
+    }
+    for (const char *p = list; *p != '\0';) {
+        size_t len = strcspn(p, ",");
+
+        while (*p == ' ' && len > 0) {
+            p++;
+            len--;
+        }
+        if (len == n && strncmp(p, word, n) == 0) {
+            return true;
+        }
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+const struct cred_entry *cred_match(const struct cred_catalog *c, const char *service,
+                                    const uint8_t *user, size_t user_len,
+                                    const uint8_t *secret, size_t secret_len, size_t *from)
+{
+    uint8_t h[32];
+    const struct cred_entry *found = NULL;
+
+    cred_hash(c, user, user_len, secret, secret_len, h);
+    for (size_t i = *from; i < c->n && found == NULL; i++) {
+        if (memcmp(c->list[i].hash, h, sizeof(h)) == 0 && list_has(c->list[i].services, service)) {
+            found = &c->list[i];
+            *from = i + 1;
+        }
+    }
+    if (found == NULL) {
+        *from = c->n;
+    }
+    wipe(h, sizeof(h));
+    return found;
+}
+
+bool cred_vendor_matches(const struct cred_entry *e, const char *vendor)
+{
+    size_t n = strlen(e->vendor);
+
+    for (const char *p = vendor; n > 0 && *p != '\0'; p++) {
+        if ((p == vendor || !isalnum((unsigned char)p[-1])) && strncasecmp(p, e->vendor, n) == 0 &&
+            !isalnum((unsigned char)p[n])) {
+            return true;
+        }
+    }
+    return false;
+}

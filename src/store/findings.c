@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* store/findings: saves the findings and reads them back (findings.h). */
+#include "store/findings.h"
+
+#include <stdio.h>
+
+#include "output/json.h"
+#include "store/devices.h"
+
+static const char *const sql_device_id = "SELECT id FROM devices WHERE key = ?1";
+
+static const char *const sql_finding =
+    "INSERT INTO findings (device_id, kind, detail, severity, title, evidence, fix, peer_id,"
+    " first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " ON CONFLICT (device_id, kind, detail) DO UPDATE SET severity = excluded.severity,"
+    " title = excluded.title, evidence = excluded.evidence, fix = excluded.fix,"
+    " peer_id = excluded.peer_id, first_seen = min(first_seen, excluded.first_seen),"
+    " last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count";
+
+static const char *const sql_load =
+    "SELECT id, device_id, kind, detail, severity, title, evidence, fix, peer_id, first_seen,"
+    " last_seen, count FROM findings"
+    " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, device_id, id";
+
+/* The stored id of an inventory device, or 0 when it has none. */
+static sqlite3_int64 stored_id(sqlite3_stmt *st, const struct inventory *inv, uint32_t id)
+{
+    const struct inv_device *d = inventory_device_by_id(inv, id);
+    char key[STORE_DEVICE_KEY_LEN];
+    sqlite3_int64 out = 0;
+
+    if (d == NULL) {
+        return 0;
+    }
+    store_device_key(d, key, sizeof(key));
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out = sqlite3_column_int64(st, 0);
+    }
+    return out;
+}
+
+static void bind_time(sqlite3_stmt *st, int col, uint64_t ts_us)
+{
+    char t[JB_TIME_LEN + 1];
+
+    jb_format_time(ts_us, t);
+    sqlite3_bind_text(st, col, t, JB_TIME_LEN, SQLITE_TRANSIENT);
+}
+
+/* One finding's row. Returns 1 written, 0 skipped (its device is not stored), -1 failed. */
+static int save_one(sqlite3_stmt *ids, sqlite3_stmt *st, const struct inventory *inv,
+                    const struct finding *f)
+{
+    sqlite3_int64 device = stored_id(ids, inv, f->device);
+    sqlite3_int64 peer = f->peer != 0 ? stored_id(ids, inv, f->peer) : 0;
+
+    if (device == 0) {
+        return 0;
+    }
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, device);
+    sqlite3_bind_text(st, 2, finding_kind_name(f->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, f->detail, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, finding_severity_name(f->severity), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, finding_title(f->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, f->evidence, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, finding_fix(f->kind), -1, SQLITE_STATIC);
+    if (peer != 0) {
+        sqlite3_bind_int64(st, 8, peer);
+    } else {
+        sqlite3_bind_null(st, 8);
+    }
+    bind_time(st, 9, f->first_us);
+    bind_time(st, 10, f->last_us);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)f->count);
+    return sqlite3_step(st) == SQLITE_DONE ? 1 : -1;
+}
+
+int store_save_findings(struct ww_store *s, const struct assess *a, const struct inventory *inv,
+                        char *err)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *ids = NULL, *st = NULL;
+    int n = 0, rc = 0;
+
+    if (sqlite3_prepare_v2(db, sql_device_id, -1, &ids, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql_finding, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, STORE_ERROR_LEN, "preparing the finding statements: %s",
+                 sqlite3_errmsg(db));
+        sqlite3_finalize(ids);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    if (store_begin(s, err) == 0) {
+        for (size_t i = 0; i < assess_count(a) && rc >= 0; i++) {
+            rc = save_one(ids, st, inv, assess_finding(a, i));
+            n += rc > 0;
+        }
+        if (rc < 0) {
+            snprintf(err, STORE_ERROR_LEN, "saving findings: %s", sqlite3_errmsg(db));
+            store_rollback(s);
+        }
+    } else {
+        rc = -1;
+    }
+    sqlite3_finalize(ids);
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        return -1;
+    }
+    return store_commit(s, err) < 0 ? -1 : n;
+}
+
+json_t *store_load_findings(struct ww_store *s, char *err)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st;
+    json_t *all = json_array();
+    int rc;
+
+    if (all == NULL || sqlite3_prepare_v2(db, sql_load, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, STORE_ERROR_LEN, "reading findings: %s", sqlite3_errmsg(db));
+        json_decref(all);
+        return NULL;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *row = json_object();
+
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            int type = sqlite3_column_type(st, c);
+            json_t *v = json_null();
+
+            if (type == SQLITE_INTEGER) {
+                v = json_integer(sqlite3_column_int64(st, c));
+            } else if (type == SQLITE_TEXT) {
+                v = json_string((const char *)sqlite3_column_text(st, c));
+            }
+
+            json_object_set_new(row, sqlite3_column_name(st, c), v);
+        }
+        json_array_append_new(all, row);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, STORE_ERROR_LEN, "reading findings: %s", sqlite3_errmsg(db));
+        json_decref(all);
+        return NULL;
+    }
+    return all;
+}
