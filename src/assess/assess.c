@@ -97,6 +97,11 @@ static const struct {
                                "Close the service to the internet at the firewall; give remote "
                                "support a VPN with its own accounts instead.",
                                FIND_HIGH},
+    [FIND_VULNERABILITY] = {"vulnerability", "Known vulnerability",
+                            "Apply the vendor's fix or the advisory's mitigations; until then "
+                            "keep the device on its own segment, reachable only by the hosts "
+                            "it serves, and watch it.",
+                            FIND_HIGH},
     [FIND_INTERNET_CONTACT] = {"internet_contact",
                                "Medical or clinical device talked with the internet",
                                "Check with the vendor what the device sends out and why; allow "
@@ -166,6 +171,7 @@ struct raise {
     const char *evidence;
     uint64_t ts_us;
     const struct ww_flow *flow;
+    enum finding_severity severity; /* 0: the kind's */
 };
 
 static uint64_t finding_key(enum finding_kind kind, uint32_t device, const char *detail)
@@ -179,11 +185,10 @@ static uint64_t finding_key(enum finding_kind kind, uint32_t device, const char 
 }
 
 /* The kind's severity, one step more severe on a device of high or life-sustaining criticality. */
-static enum finding_severity severity_for(const struct assess *a, enum finding_kind kind,
-                                          uint32_t device)
+static enum finding_severity severity_for(const struct assess *a, const struct raise *r)
 {
-    const struct inv_device *d = inventory_device_by_id(a->cfg.inv, device);
-    enum finding_severity s = kinds[kind].severity;
+    const struct inv_device *d = inventory_device_by_id(a->cfg.inv, r->device);
+    enum finding_severity s = r->severity != 0 ? r->severity : kinds[r->kind].severity;
     enum criticality c = d != NULL ? inventory_criticality(a->cfg.inv, d) : CRIT_LOW;
 
     if ((c == CRIT_LIFE_SUSTAINING || c == CRIT_HIGH) && s > FIND_HIGH) {
@@ -244,7 +249,7 @@ static struct finding *raise_finding(struct assess *a, const struct raise *r)
     }
     f = &a->list[a->n++];
     *f = (struct finding){.kind = r->kind, .device = r->device, .peer = r->peer,
-                          .severity = severity_for(a, r->kind, r->device),
+                          .severity = severity_for(a, r),
                           .first_us = r->ts_us, .last_us = r->ts_us, .count = 1};
     snprintf(f->detail, sizeof(f->detail), "%s", r->detail);
     snprintf(f->evidence, sizeof(f->evidence), "%s", r->evidence);
@@ -380,7 +385,7 @@ static void default_login(struct assess *a, const struct proto_evidence *ev, uin
                           "published list all the same");
     say(detail, sizeof(detail), "%s:%s", service, e->user);
     raise_finding(a, &(struct raise){FIND_DEFAULT_CREDENTIALS, ids[ev->side], ids[!ev->side],
-                                     detail, text, ev->ts_us, ev->flow});
+                                     detail, text, ev->ts_us, ev->flow, 0});
 }
 
 static void on_login(struct assess *a, const struct proto_evidence *ev, uint32_t ids[2],
@@ -398,12 +403,12 @@ static void on_login(struct assess *a, const struct proto_evidence *ev, uint32_t
         say(text, sizeof(text), "sent its %s login in clear to the internet address %s, "
             "outcome %s", service, server, outcome);
         raise_finding(a, &(struct raise){FIND_CLEARTEXT_LOGIN, ids[!ev->side], 0, service,
-                                         text, ev->ts_us, ev->flow});
+                                         text, ev->ts_us, ev->flow, 0});
         return;
     }
     say(text, sizeof(text), "%s login from %s in clear, outcome %s", service, client, outcome);
     raise_finding(a, &(struct raise){FIND_CLEARTEXT_LOGIN, ids[ev->side], ids[!ev->side],
-                                     service, text, ev->ts_us, ev->flow});
+                                     service, text, ev->ts_us, ev->flow, 0});
     if (p != NULL && p->n > 0 && strcmp(outcome, "success") == 0) {
         default_login(a, ev, ids, p, service);
     }
@@ -524,7 +529,7 @@ static void on_patient_data(struct assess *a, const struct proto_evidence *ev, u
     }
     say(detail, sizeof(detail), "to:%s", ip);
     raise_finding(a, &(struct raise){kind, ids[ev->side], ids[!ev->side], detail, text,
-                                     ev->ts_us, ev->flow});
+                                     ev->ts_us, ev->flow, 0});
 }
 
 /* ---- evidence ------------------------------------------------------------ */
@@ -566,7 +571,7 @@ void assess_evidence(struct assess *a, const struct proto_evidence *ev)
         raise_finding(a, &(struct raise){FIND_MQTT_ANONYMOUS, ids[ev->side], 0, "",
                                          "accepted an MQTT CONNECT that had no user name or "
                                          "password",
-                                         ev->ts_us, ev->flow});
+                                         ev->ts_us, ev->flow, 0});
     }
 }
 
@@ -624,14 +629,14 @@ void assess_flow_reply(struct assess *a, const struct ww_flow *f, const uint32_t
     if (ids[1] != 0 && legacy != NULL && on_site(f, 1)) {
         say(text, sizeof(text), "answered %s on %s", legacy, service);
         raise_finding(a, &(struct raise){FIND_LEGACY_SERVICE, ids[1], 0, service, text, ts_us,
-                                         f});
+                                         f, 0});
     }
     if (ids[1] != 0 && ids[0] == 0 && side_outside(f, 0)) {
         addr_text(f->key.family, flow_side_addr(f, 0), client, sizeof(client));
         say(text, sizeof(text), "answered %s from the internet address %s", service,
                  client);
         raise_finding(a, &(struct raise){FIND_INTERNET_EXPOSED, ids[1], 0, service, text, ts_us,
-                                         f});
+                                         f, 0});
     }
     if (ids[0] != 0 && ids[1] == 0 && side_outside(f, 1)) {
         note_contact(a, f, ids[0], ts_us);
@@ -643,8 +648,65 @@ void assess_flow_end(struct assess *a, const struct ww_flow *f)
     (void)take_pending(a, f);
 }
 
+/* ---- vulnerabilities ----------------------------------------------------- */
+
+#define ASSESS_SUBJECT_MAX (INV_EVIDENCE_MAX + 2)
+#define ASSESS_VULN_MATCHES 64
+
+/* A score's severity: known exploited or CVSS 7 and up high, 4 and up medium. */
+static enum finding_severity cvss_severity(const struct vuln *v)
+{
+    return v->kev || v->cvss >= 7.0 ? FIND_HIGH : v->cvss >= 4.0 ? FIND_MEDIUM : FIND_LOW;
+}
+
+static void raise_vulnerability(struct assess *a, const struct inv_device *d,
+                                const struct vuln_subject *s, const struct vuln_match *m)
+{
+    const struct vuln *v = m->v;
+    char text[FINDING_TEXT_MAX], score[32] = "CVSS not given", version[64] = "";
+
+    if (v->cvss > 0) {
+        say(score, sizeof(score), "CVSS %.1f/%s", v->cvss, v->cvss_version);
+    }
+    if (m->version[0] != '\0') {
+        say(version, sizeof(version), ", version %s", m->version);
+    }
+    say(text, sizeof(text),
+        "%s (%s, %s; %s): %s %s, versions %s: %s. Matched on %s \"%s\"%s%s; confidence %s",
+        v->cve, score, v->kev ? "known exploited (CISA KEV)" : "not in CISA KEV", v->advisory,
+        v->vendor, v->product, v->versions, v->summary, s->kinds[m->evidence],
+        s->values[m->evidence], version,
+        v->scope == VULN_DEVICE ? " and the maker" : "", vuln_confidence_name(m->confidence));
+    raise_finding(a, &(struct raise){FIND_VULNERABILITY, d->id, 0, v->cve, text, d->last_us,
+                                     NULL, cvss_severity(v)});
+}
+
+/* Every device against the catalog, by what the inventory knows of it now. */
+static void match_vulnerabilities(struct assess *a)
+{
+    static const char *what[ASSESS_SUBJECT_MAX], *values[ASSESS_SUBJECT_MAX];
+    static struct vuln_match found[ASSESS_VULN_MATCHES];
+
+    for (size_t i = 0; a->cfg.vulns != NULL && i < inventory_count(a->cfg.inv); i++) {
+        const struct inv_device *d = inventory_device(a->cfg.inv, i);
+        struct vuln_subject s = {d->vendor, what, values, 0};
+        size_t n;
+
+        what[s.n] = "model", values[s.n++] = d->model;
+        what[s.n] = "software", values[s.n++] = d->software;
+        for (uint32_t e = 0; e < d->n_evidence && s.n < ASSESS_SUBJECT_MAX; e++) {
+            what[s.n] = d->evidence[e].kind, values[s.n++] = d->evidence[e].value;
+        }
+        n = vuln_match(a->cfg.vulns, &s, found, ASSESS_VULN_MATCHES);
+        for (size_t k = 0; k < n; k++) {
+            raise_vulnerability(a, d, &s, &found[k]);
+        }
+    }
+}
+
 void assess_finish(struct assess *a)
 {
+    match_vulnerabilities(a);
     for (size_t id = 1; id < a->n_contact; id++) {
         const struct outside_contact *c = &a->contact[id];
         const struct inv_device *d = inventory_device_by_id(a->cfg.inv, (uint32_t)id);
@@ -664,7 +726,7 @@ void assess_finish(struct assess *a)
                  "opened %llu flow%s to internet addresses, the first to %s on %s",
                  (unsigned long long)c->flows, c->flows == 1 ? "" : "s", first, c->service);
         f = raise_finding(a, &(struct raise){FIND_INTERNET_CONTACT, (uint32_t)id, 0, "", text,
-                                             c->first_us, NULL});
+                                             c->first_us, NULL, 0});
         if (f != NULL) {
             f->last_us = c->last_us;
             f->count = c->flows;

@@ -14,12 +14,13 @@
 #include <stdint.h>
 
 #include "assess/credentials.h"
+#include "assess/vulns.h"
 #include "flow/flow.h"
 #include "inventory/inventory.h"
 #include "output/eve.h"
 #include "proto/proto.h"
 
-#define FINDING_TEXT_MAX 320
+#define FINDING_TEXT_MAX 512
 #define FINDING_DETAIL_MAX 96
 
 enum finding_kind {
@@ -35,6 +36,7 @@ enum finding_kind {
     FIND_LEGACY_SERVICE,      /* telnet, FTP or the r-services offered */
     FIND_INTERNET_EXPOSED,    /* a service answered to an internet address */
     FIND_INTERNET_CONTACT,    /* a medical or clinical device that talked with the internet */
+    FIND_VULNERABILITY,       /* a catalog entry matches the device's maker, product, version */
     FIND_KIND_MAX
 };
 
@@ -54,6 +56,7 @@ struct assess_config {
     struct inventory *inv;                 /* borrowed */
     struct eve_writer *eve;                /* borrowed; NULL: no events */
     const struct cred_catalog *credentials; /* borrowed; NULL: no default-credential checks */
+    const struct vuln_catalog *vulns;       /* borrowed; NULL: no vulnerability matching */
 };
 
 struct assess;
@@ -70,7 +73,10 @@ void assess_flow_reply(struct assess *a, const struct ww_flow *f, const uint32_t
                        uint64_t ts_us);
 /* A flow that ended: pending credentials of it are dropped. */
 void assess_flow_end(struct assess *a, const struct ww_flow *f);
-/* At the end of input: findings that need the final identity (contact with the internet). */
+/*
+ * At the end of input: the findings that need a device's final identity
+ * (contact with the internet, known vulnerabilities).
+ */
 void assess_finish(struct assess *a);
 
 size_t assess_count(const struct assess *a);

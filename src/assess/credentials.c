@@ -2,14 +2,13 @@
 /* credentials: published default credentials, matched by a salted hash (credentials.h). */
 #include "assess/credentials.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 
+#include "util/fields.h"
 #include "util/grow.h"
 #include "util/sha256.h"
 
@@ -48,40 +47,6 @@ static void cred_hash(const struct cred_catalog *c, const uint8_t *user, size_t 
     wipe(&h, sizeof(h));
 }
 
-static char *trim(char *s)
-{
-    char *end;
-
-    while (*s == ' ' || *s == '\t') {
-        s++;
-    }
-    end = s + strlen(s);
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t')) {
-        *--end = '\0';
-    }
-    return s;
-}
-
-/* Cuts s at each '|' into trimmed fields (the first n kept); returns how many there were. */
-static int split_fields(char *s, char *field[], int n)
-{
-    for (int got = 0;; s++) {
-        char *bar = strchr(s, '|');
-
-        if (bar != NULL) {
-            *bar = '\0';
-        }
-        if (got < n) {
-            field[got] = trim(s);
-        }
-        got++;
-        if (bar == NULL) {
-            return got;
-        }
-        s = bar;
-    }
-}
-
 static int copy_field(char *dst, size_t cap, const char *src, const char *what, char *why,
                       size_t why_len)
 {
@@ -100,7 +65,7 @@ static int parse_line(struct cred_catalog *c, char *line, unsigned no, char *why
 {
     char *f[CRED_FIELDS];
     struct cred_entry e = {.line = no};
-    int n = split_fields(line, f, CRED_FIELDS);
+    int n = fields_split(line, "|", f, CRED_FIELDS);
     struct cred_entry *all;
 
     if (n != CRED_FIELDS) {
@@ -261,13 +226,5 @@ const struct cred_entry *cred_match(const struct cred_catalog *c, const char *se
 
 bool cred_vendor_matches(const struct cred_entry *e, const char *vendor)
 {
-    size_t n = strlen(e->vendor);
-
-    for (const char *p = vendor; n > 0 && *p != '\0'; p++) {
-        if ((p == vendor || !isalnum((unsigned char)p[-1])) && strncasecmp(p, e->vendor, n) == 0 &&
-            !isalnum((unsigned char)p[n])) {
-            return true;
-        }
-    }
-    return false;
+    return fields_words_within(e->vendor, vendor);
 }

@@ -48,7 +48,7 @@ const struct cred_entry *cred_match(const struct cred_catalog *c, const char *se
                                     const uint8_t *user, size_t user_len,
                                     const uint8_t *secret, size_t secret_len, size_t *from);
 
-/* Whether an entry's vendor names a device's maker (case-insensitive, a word of it). */
+/* Whether an entry's vendor names a device's maker: its words are the maker's, any case. */
 bool cred_vendor_matches(const struct cred_entry *e, const char *vendor);
 
 #endif

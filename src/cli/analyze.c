@@ -343,6 +343,7 @@ struct run_state {
     struct ensemble *ensemble;
     struct indicators *indicators;
     struct cred_catalog *credentials;
+    struct vuln_catalog *vulns;
     struct assess *assess;
 };
 
@@ -434,11 +435,12 @@ static int load_rules(const struct analyze_opts *o, struct rules *r)
 }
 
 #define CREDENTIALS_FILE "default-credentials.conf"
+#define VULNS_FILE "vulnerabilities.conf"
 
-/* The default-credentials catalog and the findings. Returns 0, or -1 having said why. */
+/* The catalogs of default credentials and vulnerabilities, and the findings. */
 static int open_assess(struct run_state *rs)
 {
-    char path[PATH_LEN_MAX], err[CRED_ERROR_LEN];
+    char path[PATH_LEN_MAX], err[CRED_ERROR_LEN], verr[VULN_ERROR_LEN];
 
     if (rules_find_data(CREDENTIALS_FILE, path, sizeof(path)) < 0) {
         fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
@@ -450,7 +452,18 @@ static int open_assess(struct run_state *rs)
         fprintf(stderr, "wardwatch analyze: %s\n", err);
         return -1;
     }
-    rs->assess = assess_new(&(struct assess_config){rs->inventory, rs->eve, rs->credentials});
+    if (rules_find_data(VULNS_FILE, path, sizeof(path)) < 0) {
+        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
+                        "directory holding it\n", VULNS_FILE);
+        return -1;
+    }
+    rs->vulns = vuln_load(path, verr);
+    if (rs->vulns == NULL) {
+        fprintf(stderr, "wardwatch analyze: %s\n", verr);
+        return -1;
+    }
+    rs->assess = assess_new(&(struct assess_config){rs->inventory, rs->eve, rs->credentials,
+                                                     rs->vulns});
     if (rs->assess == NULL) {
         fprintf(stderr, "wardwatch analyze: out of memory\n");
         return -1;
@@ -680,6 +693,7 @@ out:
     indicators_free(rs.indicators);
     assess_free(rs.assess);
     cred_free(rs.credentials);
+    vuln_free(rs.vulns);
     close_inventory(&rs);
     capture_close(rs.cs);
     return rc;

@@ -73,7 +73,7 @@ static void site_open(struct site *s)
     assert_non_null(s->eve);
     s->inv = inventory_new(&(struct inv_config){&s->rules, NULL, s->eve});
     assert_non_null(s->inv);
-    s->as = assess_new(&(struct assess_config){s->inv, s->eve, s->creds});
+    s->as = assess_new(&(struct assess_config){s->inv, s->eve, s->creds, NULL});
     assert_non_null(s->as);
     for (int h = 0; h < N_HOSTS; h++) {
         struct proto_evidence ev = {T0, macs[h], 4, ips[h], "dhcp.hostname", names[h],
