@@ -653,32 +653,14 @@ void assess_flow_end(struct assess *a, const struct ww_flow *f)
 #define ASSESS_SUBJECT_MAX (INV_EVIDENCE_MAX + 2)
 #define ASSESS_VULN_MATCHES 64
 
-/* A score's severity: known exploited or CVSS 7 and up high, 4 and up medium. */
-static enum finding_severity cvss_severity(const struct vuln *v)
-{
-    return v->kev || v->cvss >= 7.0 ? FIND_HIGH : v->cvss >= 4.0 ? FIND_MEDIUM : FIND_LOW;
-}
-
 static void raise_vulnerability(struct assess *a, const struct inv_device *d,
                                 const struct vuln_subject *s, const struct vuln_match *m)
 {
-    const struct vuln *v = m->v;
-    char text[FINDING_TEXT_MAX], score[32] = "CVSS not given", version[64] = "";
+    char text[FINDING_TEXT_MAX];
 
-    if (v->cvss > 0) {
-        say(score, sizeof(score), "CVSS %.1f/%s", v->cvss, v->cvss_version);
-    }
-    if (m->version[0] != '\0') {
-        say(version, sizeof(version), ", version %s", m->version);
-    }
-    say(text, sizeof(text),
-        "%s (%s, %s; %s): %s %s, versions %s: %s. Matched on %s \"%s\"%s%s; confidence %s",
-        v->cve, score, v->kev ? "known exploited (CISA KEV)" : "not in CISA KEV", v->advisory,
-        v->vendor, v->product, v->versions, v->summary, s->kinds[m->evidence],
-        s->values[m->evidence], version,
-        v->scope == VULN_DEVICE ? " and the maker" : "", vuln_confidence_name(m->confidence));
-    raise_finding(a, &(struct raise){FIND_VULNERABILITY, d->id, 0, v->cve, text, d->last_us,
-                                     NULL, cvss_severity(v)});
+    vuln_describe(m, s, text, sizeof(text));
+    raise_finding(a, &(struct raise){FIND_VULNERABILITY, d->id, 0, m->v->cve, text, d->last_us,
+                                     NULL, (enum finding_severity)vuln_severity(m->v)});
 }
 
 /* Every device against the catalog, by what the inventory knows of it now. */

@@ -387,6 +387,32 @@ const char *vuln_confidence_name(enum vuln_confidence c)
     return c == VULN_HIGH ? "high" : "medium";
 }
 
+int vuln_severity(const struct vuln *v)
+{
+    return v->kev || v->cvss >= 7.0 ? 1 : v->cvss >= 4.0 ? 2 : 3;
+}
+
+void vuln_describe(const struct vuln_match *m, const struct vuln_subject *s, char *out,
+                   size_t len)
+{
+    const struct vuln *v = m->v;
+    char score[32] = "CVSS not given", version[64] = "";
+
+    if (v->cvss > 0) {
+        snprintf(score, sizeof(score), "CVSS %.1f/%.7s", v->cvss, v->cvss_version);
+    }
+    if (m->version[0] != '\0') {
+        snprintf(version, sizeof(version), ", version %.31s", m->version);
+    }
+    snprintf(out, len,
+             "%s (%s, %s; %s): %s %s, versions %s: %s. Matched on %s \"%.120s\"%s%s; "
+             "confidence %s",
+             v->cve, score, v->kev ? "known exploited (CISA KEV)" : "not in CISA KEV",
+             v->advisory, v->vendor, v->product, v->versions, v->summary, s->kinds[m->evidence],
+             s->values[m->evidence], version, v->scope == VULN_DEVICE ? " and the maker" : "",
+             vuln_confidence_name(m->confidence));
+}
+
 /* ---- imports ------------------------------------------------------------- */
 
 /* text with every character a pattern would read as special escaped: a literal. */
@@ -633,11 +659,57 @@ static int stage_file(const struct vuln_catalog *c, const json_t *doc, struct st
     return 0;
 }
 
+char *vuln_file_text(const char *path, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0, got;
+
+    if (f == NULL) {
+        snprintf(err, VULN_ERROR_LEN, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    do {
+        char *more = realloc(text, len + 65536 + 1);
+
+        if (more == NULL) {
+            snprintf(err, VULN_ERROR_LEN, "%s: out of memory", path);
+            free(text);
+            fclose(f);
+            return NULL;
+        }
+        text = more;
+        got = fread(text + len, 1, 65536, f);
+        len += got;
+    } while (got == 65536);
+    text[len] = '\0';
+    if (ferror(f)) {
+        snprintf(err, VULN_ERROR_LEN, "%s: read error", path);
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
 int vuln_import(struct vuln_catalog *c, const char *path, char *err)
+{
+    char *text = vuln_file_text(path, err);
+    int rc;
+
+    if (text == NULL) {
+        return -1;
+    }
+    rc = vuln_import_text(c, text, path, err);
+    free(text);
+    return rc;
+}
+
+int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path, char *err)
 {
     static struct staged s; /* large; imports run one at a time, off the packet path */
     json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
+    json_t *doc = json_loads(text, 0, &je);
     char why[300];
     int changed = 0;
 
@@ -686,7 +758,10 @@ int vuln_import(struct vuln_catalog *c, const char *path, char *err)
 
 /* ---- matching ------------------------------------------------------------ */
 
-/* The version a match spells: its groups joined by dots, else the first dotted number after it. */
+/*
+ * The version a match spells: its groups joined by dots when they are all
+ * digits, else the first dotted number after the match.
+ */
 static void version_from(const char *value, const regmatch_t m[VULN_GROUPS], char *out,
                          size_t cap)
 {
@@ -702,9 +777,10 @@ static void version_from(const char *value, const regmatch_t m[VULN_GROUPS], cha
         o += (size_t)snprintf(out + o, cap - o, "%s%.*s", o > 0 ? "." : "", n,
                               value + m[g].rm_so);
     }
-    if (o > 0) {
-        return;
+    if (o > 0 && strspn(out, "0123456789.") == o) {
+        return; /* groups that spell a version; others only group alternatives */
     }
+    out[0] = '\0';
     for (const char *p = value + m[0].rm_eo; *p != '\0'; p++) {
         if (isdigit((unsigned char)*p)) {
             size_t n = strspn(p, "0123456789.");

@@ -26,7 +26,7 @@ struct vuln {
     char vendor[64];
     char product[160];
     enum vuln_scope scope;
-    char match[200];    /* POSIX ERE, any case; its groups, if any, spell the version */
+    char match[200];    /* POSIX ERE, any case; groups of digits spell the version */
     char versions[120]; /* "all", "advisory" (not comparable), or constraints */
     double cvss;
     char cvss_version[8];
@@ -59,6 +59,10 @@ void vuln_free(struct vuln_catalog *c);
  * changed, or -1.
  */
 int vuln_import(struct vuln_catalog *c, const char *path, char *err);
+/* A whole file's text (to free), or NULL with the reason in err. */
+char *vuln_file_text(const char *path, char *err);
+/* vuln_import for a file's text, already read; path names it in messages. */
+int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path, char *err);
 
 size_t vuln_count(const struct vuln_catalog *c);
 const struct vuln *vuln_at(const struct vuln_catalog *c, size_t i);
@@ -96,5 +100,12 @@ size_t vuln_match(const struct vuln_catalog *c, const struct vuln_subject *s,
 bool vuln_version_affected(const char *spec, const char *version);
 
 const char *vuln_confidence_name(enum vuln_confidence c);
+
+/* 1 high (known exploited, or CVSS 7 and up), 2 medium (4 and up), 3 low. */
+int vuln_severity(const struct vuln *v);
+
+/* A match in words: the CVE, its score, advisory and summary, what matched and how surely. */
+void vuln_describe(const struct vuln_match *m, const struct vuln_subject *s, char *out,
+                   size_t len);
 
 #endif

@@ -3,6 +3,8 @@
 #include "store/findings.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "output/json.h"
 #include "store/devices.h"
@@ -149,4 +151,97 @@ json_t *store_load_findings(struct ww_store *s, char *err)
         return NULL;
     }
     return all;
+}
+
+int store_put_finding(struct ww_store *s, const struct store_finding *f, bool *was_new,
+                      char *err)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *seen = NULL, *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM findings WHERE device_id = ?1 AND kind = ?2"
+                               " AND detail = ?3", -1, &seen, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql_finding, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, STORE_ERROR_LEN, "preparing a finding: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    sqlite3_bind_int64(seen, 1, f->device_id);
+    sqlite3_bind_text(seen, 2, f->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(seen, 3, f->detail, -1, SQLITE_STATIC);
+    *was_new = sqlite3_step(seen) != SQLITE_ROW;
+    sqlite3_bind_int64(st, 1, f->device_id);
+    sqlite3_bind_text(st, 2, f->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, f->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, f->severity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, f->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, f->evidence, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, f->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_null(st, 8);
+    bind_time(st, 9, f->first_us);
+    bind_time(st, 10, f->last_us);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)f->count);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        snprintf(err, STORE_ERROR_LEN, "saving a finding: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(seen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_add_vuln_import(struct ww_store *s, const char *source, const char *content,
+                          char *err)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, "INSERT INTO vuln_imports (source, imported, content)"
+                               " VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, STORE_ERROR_LEN, "storing an import: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    bind_time(st, 2, (uint64_t)time(NULL) * 1000000u);
+    sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0) {
+        snprintf(err, STORE_ERROR_LEN, "storing an import: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_apply_vuln_imports(struct ww_store *s, struct vuln_catalog *c, char *err)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st;
+    char why[VULN_ERROR_LEN];
+    int n = 0, rc;
+
+    if (sqlite3_prepare_v2(db, "SELECT source, content FROM vuln_imports ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK) {
+        snprintf(err, STORE_ERROR_LEN, "reading imports: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *source = (const char *)sqlite3_column_text(st, 0);
+        const char *content = (const char *)sqlite3_column_text(st, 1);
+
+        if (vuln_import_text(c, content != NULL ? content : "", source, why) < 0) {
+            snprintf(err, STORE_ERROR_LEN, "a stored import: %.400s", why);
+            sqlite3_finalize(st);
+            return -1;
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, STORE_ERROR_LEN, "reading imports: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return n;
 }

@@ -4,8 +4,11 @@
 #define WW_STORE_FINDINGS_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "assess/assess.h"
+#include "assess/vulns.h"
 #include "inventory/inventory.h"
 #include "store/store.h"
 
@@ -25,5 +28,30 @@ int store_save_findings(struct ww_store *s, const struct assess *a, const struct
  * count), most severe first. Returns NULL with a message in err.
  */
 json_t *store_load_findings(struct ww_store *s, char *err);
+
+/* One finding's row, as the table has it, for findings made from stored devices. */
+struct store_finding {
+    long long device_id;
+    const char *kind, *detail, *severity, *title, *evidence, *fix;
+    uint64_t first_us, last_us, count;
+};
+
+/*
+ * Writes one finding (merged as store_save_findings merges); *was_new says
+ * whether the device had no finding of that kind and detail before.
+ * Returns 0, or -1 with a message in err.
+ */
+int store_put_finding(struct ww_store *s, const struct store_finding *f, bool *was_new,
+                      char *err);
+
+/* Keeps the text of a vulnerability file the user imported (CISA KEV or CVE JSON 5). */
+int store_add_vuln_import(struct ww_store *s, const char *source, const char *content,
+                          char *err);
+
+/*
+ * Merges every stored import into c, oldest first. Returns how many, or -1
+ * with a message in err (a stored file the catalog refuses is named).
+ */
+int store_apply_vuln_imports(struct ww_store *s, struct vuln_catalog *c, char *err);
 
 #endif

@@ -84,6 +84,12 @@ static const char *const migrations[] = {
     "  last_seen TEXT NOT NULL,"
     "  count INTEGER NOT NULL,"
     "  UNIQUE (device_id, kind, detail));",
+    /* 3 -> 4: the user's vulnerability files, merged into the catalog at each start */
+    "CREATE TABLE vuln_imports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  imported TEXT NOT NULL,"
+    "  content TEXT NOT NULL);",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))

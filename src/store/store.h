@@ -61,6 +61,11 @@ void store_rollback(struct ww_store *s);
  *            peer_id, first_seen, last_seen, count), one row per device,
  *            kind and detail
  *
+ * Version 4 adds the user's vulnerability files (src/store/findings.c):
+ *
+ *   vuln_imports(id, source, imported, content: the file's text, CISA KEV
+ *                JSON or CVE JSON 5), merged into the catalog in order
+ *
  * Times are ISO 8601 text with microseconds and offset, as in events.
  */
 

@@ -9,7 +9,8 @@ inventory knows routes (devices.gateway) stands for a host seen only through the
 
 - samples/hospital.pcap, the virtual hospital: the legacy pump's telnet with its module's
   factory account, the HL7 feeds with PID segments, the CT's and the exfiltrating PACS's
-  DICOM, the MQTT broker's logins and its anonymous client;
+  DICOM, the MQTT broker's logins and its anonymous client, and the known vulnerabilities
+  its devices' product and software evidence matches;
 - nDPI's captures under DATA/ndpi/pcap when the data is there: a telnet login, an FTP login
   to an internet server, HTTP Basic credentials, an MQTT login, HL7 with PID.
 
@@ -45,6 +46,23 @@ SAMPLE = [
     ("patient_data_in_clear", "10.20.2.20", "to:10.20.2.10"),
     ("patient_data_in_clear", "10.20.2.32", "to:10.20.2.20"),
 ]
+
+# Known vulnerabilities (data/vulnerabilities.conf) the sample's evidence matches: BusyBox's
+# udhcpc 1.35.0 on the testbed's hosts, curl 7.88.1 on two workstations, the products the
+# monitors and pumps name in DHCP (their version unknown: medium confidence). None for the
+# DICOM hosts' DCMTK 3.6.7, which the catalog's DCMTK entries do not cover.
+BUSYBOX = ["10.20.1.10", "10.20.1.11", "10.20.1.12", "10.20.1.33", "10.20.1.41", "10.20.1.42",
+           "10.20.1.66", "10.20.2.10", "10.20.2.11", "10.20.2.20"]
+SAMPLE_VULNS = (
+    [("vulnerability", ip, "CVE-2022-28391") for ip in BUSYBOX]
+    + [("vulnerability", "10.20.1.21", c) for c in
+       ("CVE-2018-10597", "CVE-2018-10599", "CVE-2018-10601", "CVE-2020-16216", "CVE-2020-16228")]
+    + [("vulnerability", "10.20.1.31", "CVE-2021-3388%d" % i) for i in range(2, 7)]
+    + [("vulnerability", "10.20.1.32", c) for c in
+       ("CVE-2020-12040", "CVE-2022-26390", "CVE-2022-26393", "CVE-2022-26394")]
+    + [("vulnerability", "10.20.1.50", c) for c in ("CVE-2023-21413", "CVE-2024-0054")]
+    + [("vulnerability", ip, c) for ip in ("10.20.2.30", "10.20.2.31")
+       for c in ("CVE-2023-38545", "CVE-2023-38546")])
 
 # Secrets the sample carries in clear, as they would appear if kept: the pump-telnetd
 # account's password and the MQTT clients' "Infuse-XX" passwords (testbed/hospital).
@@ -106,7 +124,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "sample")
         check_case("sample", findings(a.wardwatch, os.path.join(ROOT, "samples/hospital.pcap"),
-                                      out), SAMPLE, tally)
+                                      out), SAMPLE + SAMPLE_VULNS, tally)
         check_secrets(out, tally)
         for pcap, expected in sorted(NDPI.items()):
             path = os.path.join(a.data, "ndpi", "pcap", pcap)

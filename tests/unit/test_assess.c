@@ -50,11 +50,20 @@ static const char *const test_catalog =
     "MikroTik  | RouterOS            | any         | admin    | (none) | RouterOS manual\n"
     "Acme      | Widget              | ftp         | sysadmin | PASS | Acme manual\n";
 
+static const char *const test_vulns =
+    "CVE-2020-0001 | Lantronix | Pump 7 | device | pump-7 | all | 5.0/3.1 | no | ICSMA-1 | "
+    "takeover\n"
+    "CVE-2020-0002 | BusyBox | BusyBox | software | udhcp | <=1.35.0 | 8.8/3.1 | no | NVD | "
+    "applet flaw\n"
+    "CVE-2020-0003 | Philips | Monitor | device | mon-bed | all | 9.8/3.1 | yes | ICSMA-3 | "
+    "another maker's product\n";
+
 struct site {
     struct rules rules;
     struct eve_writer *eve;
     struct inventory *inv;
     struct cred_catalog *creds;
+    struct vuln_catalog *vulns;
     struct assess *as;
 };
 
@@ -69,11 +78,14 @@ static void site_open(struct site *s)
     assert_int_equal(tmp_file_write("creds.conf", test_catalog, path, sizeof(path)), 0);
     s->creds = cred_load(path, err);
     assert_non_null(s->creds);
+    assert_int_equal(tmp_file_write("vulns.conf", test_vulns, path, sizeof(path)), 0);
+    s->vulns = vuln_load(path, err);
+    assert_non_null(s->vulns);
     s->eve = eve_open(file_path);
     assert_non_null(s->eve);
     s->inv = inventory_new(&(struct inv_config){&s->rules, NULL, s->eve});
     assert_non_null(s->inv);
-    s->as = assess_new(&(struct assess_config){s->inv, s->eve, s->creds, NULL});
+    s->as = assess_new(&(struct assess_config){s->inv, s->eve, s->creds, s->vulns});
     assert_non_null(s->as);
     for (int h = 0; h < N_HOSTS; h++) {
         struct proto_evidence ev = {T0, macs[h], 4, ips[h], "dhcp.hostname", names[h],
@@ -88,6 +100,7 @@ static void site_close(struct site *s)
 {
     assess_free(s->as);
     cred_free(s->creds);
+    vuln_free(s->vulns);
     inventory_free(s->inv);
     assert_int_equal(eve_close(s->eve), 0);
     rules_free(&s->rules);
@@ -381,6 +394,37 @@ static void internet_exposure_and_contact(void **state)
     assert_non_null(strstr(c->evidence, "opened 2 flows to internet addresses, the first to "
                                         "203.0.113.5 on tcp/443"));
     assert_null(found(&s, FIND_INTERNET_CONTACT, LAPTOP));
+    assert_non_null(found(&s, FIND_VULNERABILITY, PUMP)); /* the catalog's, at the end too */
+    assert_int_equal(assess_count(s.as), 3);
+    site_close(&s);
+}
+
+/* At the end, every device against the catalog: maker and product, or software and version. */
+static void known_vulnerabilities(void **state)
+{
+    struct site s;
+    struct ww_flow f;
+    const struct finding *v;
+
+    (void)state;
+    site_open(&s);
+    open_flow(&s, &f, MONITOR, ENGINE, 2575, 10);
+    evidence(&s, &f, 0, "dhcp.vendor_class", "udhcp 1.36.1"); /* a version not affected */
+    evidence(&s, &f, 1, "dhcp.vendor_class", "udhcp 1.35.0");
+    assess_finish(s.as);
+    v = found(&s, FIND_VULNERABILITY, PUMP);
+    assert_non_null(v);
+    assert_string_equal(v->detail, "CVE-2020-0001");
+    assert_int_equal(v->severity, FIND_HIGH); /* CVSS 5.0 is medium, one up on the pump */
+    assert_non_null(strstr(v->evidence, "Matched on dhcp.hostname \"pump-7\" and the maker"));
+    assert_non_null(strstr(v->evidence, "confidence high"));
+    v = found(&s, FIND_VULNERABILITY, ENGINE);
+    assert_non_null(v);
+    assert_string_equal(v->detail, "CVE-2020-0002");
+    assert_non_null(strstr(v->evidence, "version 1.35.0"));
+    /* the monitor's udhcp 1.36.1 is not affected; its hostname names a Philips product,
+     * but its maker is not Philips */
+    assert_null(found(&s, FIND_VULNERABILITY, MONITOR));
     assert_int_equal(assess_count(s.as), 2);
     site_close(&s);
 }
@@ -397,6 +441,7 @@ int main(void)
         cmocka_unit_test(patient_data_in_clear),
         cmocka_unit_test(weak_tls_on_the_server),
         cmocka_unit_test(internet_exposure_and_contact),
+        cmocka_unit_test(known_vulnerabilities),
     };
 
     return cmocka_run_group_tests(tests, make_dir, remove_dir);

@@ -26,7 +26,7 @@ static const char *const catalog =
     "applet flaw\n"
     "CVE-2020-0003 | OFFIS | DCMTK | software | OFFIS_DCMTK_([0-9])([0-9])([0-9]) | <=3.6.6 | "
     "7.5/3.1 | yes | ICSMA-22-174-01 | path traversal\n"
-    "CVE-2020-0004 | Acme Medical | Monitor | device | monitor|central | advisory | 5.0/3.0 | no "
+    "CVE-2020-0004 | Acme Medical | Monitor | device | (monitor|central) | advisory | 5.0/3.0 | no "
     "| ICSMA-20-004-01 | data exposure\n";
 
 static struct vuln_catalog *load(const char *text)
@@ -111,6 +111,7 @@ static void matching(void **state)
     /* "advisory" versions are not judged: medium even with a version */
     assert_int_equal(match(c, "Acme Medical", "mdns.model", "Central 4.2", m, 4), 1);
     assert_int_equal(m[0].confidence, VULN_MEDIUM);
+    assert_string_equal(m[0].version, "4.2"); /* a group of words is not the version */
     vuln_free(c);
 }
 
