@@ -437,8 +437,32 @@ static int load_rules(const struct analyze_opts *o, struct rules *r)
 #define CREDENTIALS_FILE "default-credentials.conf"
 #define VULNS_FILE "vulnerabilities.conf"
 
+/* Merges the vulnerability files imported into DIR/wardwatch.db before (`wardwatch vulns`). */
+static int apply_stored_imports(const struct analyze_opts *o, struct vuln_catalog *c)
+{
+    char path[PATH_LEN_MAX], err[STORE_ERROR_LEN];
+    struct ww_store *st;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/wardwatch.db", o->out_dir);
+    if (access(path, F_OK) != 0) {
+        return 0;
+    }
+    if (store_open_existing(path, &st, err) < 0) {
+        fprintf(stderr, "wardwatch analyze: %s\n", err);
+        return -1;
+    }
+    rc = store_apply_vuln_imports(st, c, err);
+    store_close(st);
+    if (rc < 0) {
+        fprintf(stderr, "wardwatch analyze: %s: %s\n", path, err);
+        return -1;
+    }
+    return 0;
+}
+
 /* The catalogs of default credentials and vulnerabilities, and the findings. */
-static int open_assess(struct run_state *rs)
+static int open_assess(const struct analyze_opts *o, struct run_state *rs)
 {
     char path[PATH_LEN_MAX], err[CRED_ERROR_LEN], verr[VULN_ERROR_LEN];
 
@@ -460,6 +484,9 @@ static int open_assess(struct run_state *rs)
     rs->vulns = vuln_load(path, verr);
     if (rs->vulns == NULL) {
         fprintf(stderr, "wardwatch analyze: %s\n", verr);
+        return -1;
+    }
+    if (apply_stored_imports(o, rs->vulns) < 0) {
         return -1;
     }
     rs->assess = assess_new(&(struct assess_config){rs->inventory, rs->eve, rs->credentials,
@@ -642,7 +669,7 @@ static int run(struct analyze_opts *o)
         fprintf(stderr, "wardwatch analyze: cannot write %s: %s\n", eve_path, strerror(errno));
         return WW_EXIT_INPUT;
     }
-    if (open_inventory(o, &rs) < 0 || open_fingerprints(o, &rs) < 0 || open_assess(&rs) < 0) {
+    if (open_inventory(o, &rs) < 0 || open_fingerprints(o, &rs) < 0 || open_assess(o, &rs) < 0) {
         rc = WW_EXIT_INPUT;
         goto out;
     }

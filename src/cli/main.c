@@ -18,6 +18,9 @@ static void usage(FILE *out)
           "  analyze CAPTURE...   read pcap/pcapng files as one timeline; write\n"
           "                       eve.json and wardwatch.db and print a summary\n"
           "  devices --db FILE    list the device inventory a run stored\n"
+          "  vulns --db FILE      match stored devices against the vulnerability\n"
+          "                       catalog again, with --import FILE (CISA KEV, CVE\n"
+          "                       JSON 5) merged in\n"
           "  keystroke eval|enroll|verify\n"
           "                       continuous authentication by typing rhythm\n"
           "  fingerprint train|identify\n"
@@ -50,6 +53,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "devices") == 0) {
         return cli_devices(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "vulns") == 0) {
+        return cli_vulns(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "keystroke") == 0) {
         return cli_keystroke(argc - 1, argv + 1);
