@@ -43,6 +43,10 @@ struct assess {
     unsigned next_pending;
     struct outside_contact *contact; /* by device id */
     size_t n_contact;
+    struct assess_link *links;
+    size_t n_links, cap_links;
+    struct u64map link_at; /* (client, server, transport, port): index in links */
+    uint64_t links_dropped;
 };
 
 static const struct {
@@ -146,6 +150,8 @@ void assess_free(struct assess *a)
         return;
     }
     u64map_free(&a->at);
+    u64map_free(&a->link_at);
+    free(a->links);
     free(a->list);
     free(a->contact);
     free(a);
@@ -154,6 +160,21 @@ void assess_free(struct assess *a)
 size_t assess_count(const struct assess *a)
 {
     return a->n;
+}
+
+size_t assess_link_count(const struct assess *a)
+{
+    return a->n_links;
+}
+
+const struct assess_link *assess_link(const struct assess *a, size_t i)
+{
+    return i < a->n_links ? &a->links[i] : NULL;
+}
+
+uint64_t assess_links_dropped(const struct assess *a)
+{
+    return a->links_dropped;
 }
 
 const struct finding *assess_finding(const struct assess *a, size_t i)
@@ -619,6 +640,40 @@ static void note_contact(struct assess *a, const struct ww_flow *f, uint32_t id,
     c->last_us = ts_us;
 }
 
+/* A flow between two of the site's devices that the server answered: a link. */
+static void note_link(struct assess *a, const struct ww_flow *f, const uint32_t ids[2],
+                      uint64_t ts_us)
+{
+    uint16_t port = flow_side_port(f, 1);
+    uint64_t key = mix64(mix64(((uint64_t)ids[0] << 32) | ids[1]) ^
+                         ((uint64_t)f->key.proto << 16 | port));
+    struct assess_link *all;
+    uint32_t i;
+
+    key = key != 0 ? key : 1;
+    if (u64map_get(&a->link_at, key, &i)) {
+        a->links[i].flows++;
+        a->links[i].last_us = ts_us > a->links[i].last_us ? ts_us : a->links[i].last_us;
+        return;
+    }
+    if (a->n_links == ASSESS_LINKS_MAX) {
+        a->links_dropped++;
+        return;
+    }
+    all = grow_to_index(a->links, &a->cap_links, sizeof(*all), a->n_links);
+    if (all == NULL) {
+        a->links_dropped++;
+        return;
+    }
+    a->links = all;
+    if (u64map_put(&a->link_at, key, (uint32_t)a->n_links) < 0) {
+        a->links_dropped++;
+        return;
+    }
+    a->links[a->n_links++] = (struct assess_link){ids[0], ids[1], f->key.proto, port, 1, ts_us,
+                                                  ts_us};
+}
+
 void assess_flow_reply(struct assess *a, const struct ww_flow *f, const uint32_t ids[2],
                        uint64_t ts_us)
 {
@@ -641,6 +696,9 @@ void assess_flow_reply(struct assess *a, const struct ww_flow *f, const uint32_t
     if (ids[0] != 0 && ids[1] == 0 && side_outside(f, 1)) {
         note_contact(a, f, ids[0], ts_us);
     }
+    if (ids[0] != 0 && ids[1] != 0 && ids[0] != ids[1] && on_site(f, 0) && on_site(f, 1)) {
+        note_link(a, f, ids, ts_us);
+    }
 }
 
 void assess_flow_end(struct assess *a, const struct ww_flow *f)
@@ -657,10 +715,17 @@ static void raise_vulnerability(struct assess *a, const struct inv_device *d,
                                 const struct vuln_subject *s, const struct vuln_match *m)
 {
     char text[FINDING_TEXT_MAX];
+    struct finding *f;
 
     vuln_describe(m, s, text, sizeof(text));
-    raise_finding(a, &(struct raise){FIND_VULNERABILITY, d->id, 0, m->v->cve, text, d->last_us,
-                                     NULL, (enum finding_severity)vuln_severity(m->v)});
+    f = raise_finding(a, &(struct raise){FIND_VULNERABILITY, d->id, 0, m->v->cve, text,
+                                         d->last_us, NULL,
+                                         (enum finding_severity)vuln_severity(m->v)});
+    if (f != NULL) {
+        f->cvss = m->v->cvss;
+        f->exploited = m->v->kev;
+        f->confidence = m->confidence;
+    }
 }
 
 /* Every device against the catalog, by what the inventory knows of it now. */

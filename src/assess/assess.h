@@ -50,6 +50,18 @@ struct finding {
     char detail[FINDING_DETAIL_MAX];  /* what sets it apart from others of its kind */
     char evidence[FINDING_TEXT_MAX];  /* what was seen, in words */
     uint64_t first_us, last_us, count;
+    /* a vulnerability's: its score, whether it is known exploited, how sure the match is */
+    double cvss;
+    bool exploited;
+    enum vuln_confidence confidence;
+};
+
+/* A device opened a flow to another that answered on a service: one edge of the graph. */
+struct assess_link {
+    uint32_t client, server; /* inventory ids */
+    uint8_t proto;           /* 6 TCP, 17 UDP */
+    uint16_t port;
+    uint64_t flows, first_us, last_us;
 };
 
 struct assess_config {
@@ -81,6 +93,12 @@ void assess_finish(struct assess *a);
 
 size_t assess_count(const struct assess *a);
 const struct finding *assess_finding(const struct assess *a, size_t i);
+
+/* The links seen between the site's devices (at most ASSESS_LINKS_MAX; more are counted). */
+#define ASSESS_LINKS_MAX 262144
+size_t assess_link_count(const struct assess *a);
+const struct assess_link *assess_link(const struct assess *a, size_t i);
+uint64_t assess_links_dropped(const struct assess *a);
 
 const char *finding_kind_name(enum finding_kind k);
 const char *finding_severity_name(enum finding_severity s);

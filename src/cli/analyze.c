@@ -15,6 +15,7 @@
 #include "inventory/inventory.h"
 #include "store/devices.h"
 #include "store/findings.h"
+#include "store/risk.h"
 
 #define ANALYZE_OUT_DEFAULT "wardwatch-out"
 #define PATH_LEN_MAX 4096
@@ -345,6 +346,8 @@ struct run_state {
     struct cred_catalog *credentials;
     struct vuln_catalog *vulns;
     struct assess *assess;
+    struct risk_view risk; /* from the store, once saved */
+    bool has_risk;
 };
 
 /* Makes the autoencoder ensemble, from a saved model if given. Returns 0, or -1 having said why. */
@@ -434,6 +437,7 @@ static int load_rules(const struct analyze_opts *o, struct rules *r)
     return 0;
 }
 
+#define ANALYZE_PATHS 5 /* attack paths the summary shows */
 #define CREDENTIALS_FILE "default-credentials.conf"
 #define VULNS_FILE "vulnerabilities.conf"
 
@@ -546,6 +550,14 @@ static int save_inventory(const struct analyze_opts *o, struct run_state *rs)
     if (rc >= 0) {
         rc = store_save_findings(st, rs->assess, rs->inventory, err);
     }
+    if (rc >= 0) {
+        rc = store_save_risk_inputs(st, rs->assess, rs->alerts, rs->inventory, err);
+    }
+    if (rc >= 0 && risk_view_load(&rs->risk, st, ANALYZE_PATHS, err) == 0) {
+        rs->has_risk = true;
+    } else if (rc >= 0) {
+        rc = -1;
+    }
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "wardwatch analyze: %s: %s\n", path, err);
@@ -640,6 +652,7 @@ static int finish_run(struct analyze_opts *o, struct run_state *rs, char *eve_pa
     r.ensemble = rs->ensemble;
     r.indicators = rs->indicators;
     r.assess = rs->assess;
+    r.risk = rs->has_risk ? &rs->risk : NULL;
     r.eve_path = eve_path;
     report_failed_files(rs->cs, &r.n_failed);
     if (o->json) {
@@ -718,6 +731,9 @@ out:
     alerts_free(rs.alerts);
     ensemble_free(rs.ensemble);
     indicators_free(rs.indicators);
+    if (rs.has_risk) {
+        risk_view_free(&rs.risk);
+    }
     assess_free(rs.assess);
     cred_free(rs.credentials);
     vuln_free(rs.vulns);

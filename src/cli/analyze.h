@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "capture/capture.h"
+#include "cli/risk_view.h"
 #include "engine/engine.h"
 #include "inventory/inventory.h"
 #include "output/eve.h"
@@ -20,6 +21,7 @@ struct analyze_result {
     const struct ensemble *ensemble; /* NULL without --ensemble */
     const struct indicators *indicators; /* NULL without --indicators */
     const struct assess *assess;
+    const struct risk_view *risk; /* NULL when the store could not be read back */
     struct eve_stats eve;
     const char *eve_path;
     double wall_s;         /* seconds the run took */

@@ -15,6 +15,8 @@
 int cli_analyze(int argc, char **argv);
 int cli_keystroke(int argc, char **argv);
 int cli_devices(int argc, char **argv);
+/* `risk --db FILE [--json] [--paths]` (src/cli/risk_cmd.c). */
+int cli_risk(int argc, char **argv);
 /* `vulns --db FILE [--import FILE]...` (src/cli/vulns_cmd.c). */
 int cli_vulns(int argc, char **argv);
 /* `fingerprint train|identify` (src/cli/fingerprint_cmd.c). */

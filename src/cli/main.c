@@ -18,6 +18,7 @@ static void usage(FILE *out)
           "  analyze CAPTURE...   read pcap/pcapng files as one timeline; write\n"
           "                       eve.json and wardwatch.db and print a summary\n"
           "  devices --db FILE    list the device inventory a run stored\n"
+          "  risk --db FILE       devices ranked by risk, and attack paths (--paths)\n"
           "  vulns --db FILE      match stored devices against the vulnerability\n"
           "                       catalog again, with --import FILE (CISA KEV, CVE\n"
           "                       JSON 5) merged in\n"
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "devices") == 0) {
         return cli_devices(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "risk") == 0) {
+        return cli_risk(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "vulns") == 0) {
         return cli_vulns(argc - 1, argv + 1);

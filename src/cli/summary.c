@@ -324,6 +324,43 @@ static json_t *json_findings(const struct analyze_result *r)
                      "by_kind", kinds);
 }
 
+#define SUMMARY_RISKIEST 5
+
+/* The five riskiest devices with their strongest factor, and the best attack path. */
+static void print_risk(FILE *out, const struct analyze_result *r)
+{
+    const struct risk_view *v = r->risk;
+
+    if (v == NULL || v->in.n_devices == 0) {
+        return;
+    }
+    fprintf(out, "  risk        the %d riskiest devices (wardwatch risk --db ... for all):\n",
+            SUMMARY_RISKIEST);
+    for (size_t i = 0; i < v->in.n_devices && i < SUMMARY_RISKIEST; i++) {
+        const struct risk_score *s = &v->scores[v->order[i]];
+        const struct risk_device *d = &v->in.devices[s->device];
+
+        fprintf(out, "              %3d  %s%s%s%s %s (%s): %s\n", s->score, d->name,
+                d->name[0] ? " (" : "", d->ip, d->name[0] ? ")" : "", d->class_name,
+                rules_criticality_name(d->criticality),
+                s->n_factors > 0 ? s->factors[0].text : "no finding");
+    }
+    if (v->n_paths > 0) {
+        const struct risk_path *p = &v->paths[0];
+
+        fprintf(out, "              best attack path of %zu:", v->n_paths);
+        for (int h = 0; h < p->n_hops; h++) {
+            const struct risk_device *d = &v->in.devices[p->hops[h].device];
+
+            fprintf(out, "%s%s", h == 0 ? " " : " -> ", d->name[0] ? d->name : d->ip);
+            if (h > 0) {
+                fprintf(out, " (%s)", p->hops[h].service);
+            }
+        }
+        fputc('\n', out);
+    }
+}
+
 static void print_indicators(FILE *out, const struct analyze_result *r)
 {
     if (r->indicators != NULL) {
@@ -400,6 +437,7 @@ void summary_print_text(FILE *out, const struct analyze_result *r)
     print_decoder(out, ds);
     print_devices(out, r);
     print_findings(out, r);
+    print_risk(out, r);
     print_anomalies(out, r);
     print_alerts(out, r);
     print_ensemble(out, r);
@@ -499,6 +537,9 @@ int summary_print_json(FILE *out, const struct analyze_result *r)
     if (doc != NULL) {
         json_object_set_new(doc, "devices", json_devices(r));
         json_object_set_new(doc, "findings", json_findings(r));
+        if (r->risk != NULL) {
+            json_object_set_new(doc, "risk", risk_view_json(r->risk, SUMMARY_RISKIEST, true));
+        }
         json_object_set_new(doc, "anomalies", json_anomalies(r));
         json_object_set_new(doc, "alerts", json_alerts(r));
         json_object_set_new(doc, "ensemble", json_ensemble(r));

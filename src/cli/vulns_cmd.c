@@ -207,7 +207,8 @@ static int match_device(struct ww_store *st, const struct vuln_catalog *c, const
         struct store_finding f = {json_integer_value(json_object_get(dev, "id")),
                                   finding_kind_name(FIND_VULNERABILITY), m[k].v->cve, severity,
                                   finding_title(FIND_VULNERABILITY), text,
-                                  finding_fix(FIND_VULNERABILITY), now, now, 1};
+                                  finding_fix(FIND_VULNERABILITY), now, now, 1, m[k].v,
+                                  m[k].confidence};
         bool was_new;
 
         vuln_describe(&m[k], &s, text, sizeof(text));

@@ -22,6 +22,7 @@ struct open_alert {
     const char *kinds[ALERTS_KINDS_MAX];
     int n_kinds;
     char reason[ALERTS_REASON_MAX];
+    uint64_t total_alerts, total_departures; /* over the run, every alert of the device */
 };
 
 struct alerts {
@@ -155,6 +156,7 @@ void alerts_add(struct alerts *a, uint64_t ts_us, uint32_t id, const char *kind,
     if (o == NULL) {
         return;
     }
+    o->total_departures++;
     if (o->open && ts_us > o->last_us + ALERTS_QUIET_S * US_PER_S) {
         if (o->count > o->written_count) {
             write_alert(a, id, o); /* its final count before it closes */
@@ -162,7 +164,11 @@ void alerts_add(struct alerts *a, uint64_t ts_us, uint32_t id, const char *kind,
         o->open = false;
     }
     if (!o->open) {
+        uint64_t alerts = o->total_alerts, departures = o->total_departures;
+
         open_alert(a, o, ts_us, id, kind, reason);
+        o->total_alerts = alerts + 1;
+        o->total_departures = departures;
         return;
     }
     o->count++;
@@ -182,4 +188,16 @@ void alerts_finish(struct alerts *a)
             write_alert(a, (uint32_t)id, o);
         }
     }
+}
+
+bool alerts_device(const struct alerts *a, uint32_t id, struct alerts_device *out)
+{
+    const struct open_alert *o = id < a->n ? &a->by_id[id] : NULL;
+
+    if (o == NULL || o->total_alerts == 0) {
+        return false;
+    }
+    *out = (struct alerts_device){o->total_alerts, o->total_departures, o->severity,
+                                  o->last_us, o->reason};
+    return true;
 }

@@ -14,6 +14,7 @@
 #ifndef WW_DETECT_ALERTS_H
 #define WW_DETECT_ALERTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "inventory/inventory.h"
@@ -48,5 +49,17 @@ const char *alerts_severity_name(int severity);
 
 /* Alerts opened, and opened at each severity (index 1 to 3). */
 uint64_t alerts_opened(const struct alerts *a, int severity);
+
+/* What a device's alerts came to over the run. */
+struct alerts_device {
+    uint64_t alerts;     /* alerts opened */
+    uint64_t departures; /* anomalies counted in them */
+    int severity;        /* the last alert's, 1 to 3 */
+    uint64_t last_us;
+    const char *reason;  /* the last alert's first anomaly, in words */
+};
+
+/* Fills out for device id; false when it had no alert. */
+bool alerts_device(const struct alerts *a, uint32_t id, struct alerts_device *out);
 
 #endif

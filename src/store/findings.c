@@ -13,15 +13,17 @@ static const char *const sql_device_id = "SELECT id FROM devices WHERE key = ?1"
 
 static const char *const sql_finding =
     "INSERT INTO findings (device_id, kind, detail, severity, title, evidence, fix, peer_id,"
-    " first_seen, last_seen, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " first_seen, last_seen, count, cvss, exploited, confidence)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     " ON CONFLICT (device_id, kind, detail) DO UPDATE SET severity = excluded.severity,"
     " title = excluded.title, evidence = excluded.evidence, fix = excluded.fix,"
     " peer_id = excluded.peer_id, first_seen = min(first_seen, excluded.first_seen),"
-    " last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count";
+    " last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count,"
+    " cvss = excluded.cvss, exploited = excluded.exploited, confidence = excluded.confidence";
 
 static const char *const sql_load =
     "SELECT id, device_id, kind, detail, severity, title, evidence, fix, peer_id, first_seen,"
-    " last_seen, count FROM findings"
+    " last_seen, count, cvss, exploited, confidence FROM findings"
     " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, device_id, id";
 
 /* The stored id of an inventory device, or 0 when it has none. */
@@ -51,6 +53,21 @@ static void bind_time(sqlite3_stmt *st, int col, uint64_t ts_us)
     sqlite3_bind_text(st, col, t, JB_TIME_LEN, SQLITE_TRANSIENT);
 }
 
+/* A vulnerability's score, exploitation and match confidence (?12 to ?14); NULL otherwise. */
+static void bind_vuln(sqlite3_stmt *st, bool vuln, double cvss, bool exploited,
+                      enum vuln_confidence confidence)
+{
+    if (!vuln) {
+        sqlite3_bind_null(st, 12);
+        sqlite3_bind_null(st, 13);
+        sqlite3_bind_null(st, 14);
+        return;
+    }
+    sqlite3_bind_double(st, 12, cvss);
+    sqlite3_bind_int(st, 13, exploited);
+    sqlite3_bind_text(st, 14, vuln_confidence_name(confidence), -1, SQLITE_STATIC);
+}
+
 /* One finding's row. Returns 1 written, 0 skipped (its device is not stored), -1 failed. */
 static int save_one(sqlite3_stmt *ids, sqlite3_stmt *st, const struct inventory *inv,
                     const struct finding *f)
@@ -77,6 +94,7 @@ static int save_one(sqlite3_stmt *ids, sqlite3_stmt *st, const struct inventory 
     bind_time(st, 9, f->first_us);
     bind_time(st, 10, f->last_us);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)f->count);
+    bind_vuln(st, f->kind == FIND_VULNERABILITY, f->cvss, f->exploited, f->confidence);
     return sqlite3_step(st) == SQLITE_DONE ? 1 : -1;
 }
 
@@ -181,6 +199,8 @@ int store_put_finding(struct ww_store *s, const struct store_finding *f, bool *w
     bind_time(st, 9, f->first_us);
     bind_time(st, 10, f->last_us);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)f->count);
+    bind_vuln(st, f->vuln != NULL, f->vuln != NULL ? f->vuln->cvss : 0,
+              f->vuln != NULL && f->vuln->kev, f->confidence);
     if (sqlite3_step(st) != SQLITE_DONE) {
         snprintf(err, STORE_ERROR_LEN, "saving a finding: %s", sqlite3_errmsg(db));
         goto out;

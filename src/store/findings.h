@@ -34,6 +34,8 @@ struct store_finding {
     long long device_id;
     const char *kind, *detail, *severity, *title, *evidence, *fix;
     uint64_t first_us, last_us, count;
+    const struct vuln *vuln;              /* a vulnerability's entry, or NULL */
+    enum vuln_confidence confidence;      /* and how sure its match is */
 };
 
 /*

@@ -90,6 +90,25 @@ static const char *const migrations[] = {
     "  source TEXT NOT NULL,"
     "  imported TEXT NOT NULL,"
     "  content TEXT NOT NULL);",
+    /* 4 -> 5: what the risk score and the attack paths are computed from */
+    "ALTER TABLE findings ADD COLUMN cvss REAL;"
+    "ALTER TABLE findings ADD COLUMN exploited INTEGER;"
+    "ALTER TABLE findings ADD COLUMN confidence TEXT;"
+    "CREATE TABLE device_links ("
+    "  client_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  server_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+    "  service TEXT NOT NULL,"
+    "  flows INTEGER NOT NULL,"
+    "  first_seen TEXT NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  PRIMARY KEY (client_id, server_id, service));"
+    "CREATE TABLE device_alerts ("
+    "  device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+    "  alerts INTEGER NOT NULL,"
+    "  departures INTEGER NOT NULL,"
+    "  severity INTEGER NOT NULL,"
+    "  last_seen TEXT NOT NULL,"
+    "  reason TEXT NOT NULL);",
 };
 
 #define STORE_SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))

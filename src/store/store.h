@@ -66,6 +66,14 @@ void store_rollback(struct ww_store *s);
  *   vuln_imports(id, source, imported, content: the file's text, CISA KEV
  *                JSON or CVE JSON 5), merged into the catalog in order
  *
+ * Version 5 adds what risk is computed from (src/store/risk.c):
+ *
+ *   findings gains cvss, exploited (in CISA KEV) and confidence, for
+ *            vulnerabilities
+ *   device_links(client_id, server_id, service ("tcp/23"), flows, first_seen,
+ *                last_seen): a device opened flows the other answered
+ *   device_alerts(device_id, alerts, departures, severity, last_seen, reason)
+ *
  * Times are ISO 8601 text with microseconds and offset, as in events.
  */
 
