@@ -312,6 +312,28 @@ static int mqtt_props_if(struct ww_cursor *c, bool present, struct mqtt_span *ou
     return present ? mqtt_props_read(c, out) : MQTT_OK;
 }
 
+#define MQTT_PROP_AUTH_METHOD 0x15
+
+/* Whether checked properties hold one of this id. */
+static bool mqtt_props_has(const struct mqtt_span *s, uint8_t want)
+{
+    struct ww_cursor c;
+    uint8_t id;
+
+    cursor_init(&c, s->p, s->len);
+    while (s->len > 0 && cursor_u8(&c, &id) == 0) {
+        const struct mqtt_prop_def *d = mqtt_prop_find(id);
+
+        if (id == want) {
+            return true;
+        }
+        if (d == NULL || mqtt_prop_value(&c, d, NULL) != MQTT_OK) {
+            return false;
+        }
+    }
+    return false;
+}
+
 /* Writes the reportable members of checked properties as object "properties". */
 static void mqtt_props_write(struct jbuf *jb, const struct mqtt_span *s)
 {
@@ -448,7 +470,10 @@ static int mqtt_connect(const struct proto_ctx *ctx, struct mqtt_state *st,
         return rc;
     }
     st->version = m.level & 0x7f;
-    st->login = (m.flags & (MQTT_CF_USERNAME | MQTT_CF_PASSWORD)) ? MQTT_LOGIN_CREDENTIALS
+    /* MQTT 5 enhanced authentication (an authentication method) is neither */
+    st->login = (m.flags & (MQTT_CF_USERNAME | MQTT_CF_PASSWORD))
+                    ? MQTT_LOGIN_CREDENTIALS
+                : mqtt_props_has(&m.props, MQTT_PROP_AUTH_METHOD) ? MQTT_LOGIN_NONE
                                                                   : MQTT_LOGIN_ANONYMOUS;
     if (st->login == MQTT_LOGIN_CREDENTIALS) {
         proto_credential(ctx, "mqtt", m.username.p, m.username.len, m.password.p,

@@ -12,7 +12,10 @@ inventory knows routes (devices.gateway) stands for a host seen only through the
   DICOM, the MQTT broker's logins and its anonymous client, and the known vulnerabilities
   its devices' product and software evidence matches;
 - nDPI's captures under DATA/ndpi/pcap when the data is there: a telnet login, an FTP login
-  to an internet server, HTTP Basic credentials, an MQTT login, HL7 with PID.
+  to an internet server, HTTP Basic credentials, an MQTT login, HL7 with PID, TLS to
+  internet servers (no finding: they are not the site's);
+- suricata-verify's MQTT cases (DATA/suricata-verify/mqtt*): the kinds their expected
+  CONNECT and CONNACK call for (a login in clear, or a broker without credentials), no other.
 
 On the sample it also checks that no secret it carries (the pump's telnet password, the
 MQTT clients' passwords) is in eve.json or wardwatch.db.
@@ -76,7 +79,27 @@ NDPI = {
     "http_auth.pcap": [("cleartext_login", "192.168.0.4", "http")],
     "mqtt.pcap": [("cleartext_login", "10.10.10.1", "mqtt")],
     "hl7.pcap": [("patient_data_in_clear", "10.0.0.155", "to:10.0.0.126")],
+    # TLS to servers on the internet: not the site's, no finding
+    "tls_alert.pcap": [],
+    "ssl-cert-name-mismatch.pcap": [],
+    "tls_long_cert.pcap": [],
 }
+
+
+def sv_mqtt_expected(test_yaml):
+    """The kinds a suricata-verify MQTT case must give, from its expected CONNECT and CONNACK:
+    a login in clear when the CONNECT had a user name or password, a broker letting a client
+    in without them when it had neither (and no MQTT 5 authentication method) and the CONNACK
+    accepted it; None when the case expects no CONNECT."""
+    with open(test_yaml) as f:
+        text = f.read()
+    if "mqtt.connect.flags.username" not in text:
+        return None
+    if "flags.username: true" in text or "flags.password: true" in text:
+        return {"cleartext_login"}
+    if "authentication_method" in text or "return_code: 0" not in text:
+        return set()
+    return {"mqtt_anonymous"}
 
 
 def findings(wardwatch, pcap, out):
@@ -98,6 +121,21 @@ def check_case(name, rows, expected, tally):
     tally(not extra, "%s: no other finding%s" % (name, "" if not extra else ": %s" % extra))
     for r in sorted(routed - set(expected)):
         print("note %s: %s on the router %s (%s): a routed host's" % (name, r[0], r[1], r[2]))
+
+
+def check_sv_mqtt(a, tmp, tally):
+    root = os.path.join(a.data, "suricata-verify")
+    cases = sorted(d for d in os.listdir(root) if d.startswith("mqtt")) \
+        if os.path.isdir(root) else []
+    for case in cases:
+        want = sv_mqtt_expected(os.path.join(root, case, "test.yaml"))
+        pcaps = [f for f in os.listdir(os.path.join(root, case)) if f.endswith((".pcap", ".pcapng"))]
+        if want is None or len(pcaps) != 1:
+            continue
+        rows = findings(a.wardwatch, os.path.join(root, case, pcaps[0]), os.path.join(tmp, case))
+        got = {k for k, _, _, _ in rows}
+        tally(got == want, "suricata-verify %s: %s" % (case, sorted(want) or "no finding")
+              + ("" if got == want else " (got %s)" % sorted(got)))
 
 
 def check_secrets(out, tally):
@@ -126,6 +164,7 @@ def main():
         check_case("sample", findings(a.wardwatch, os.path.join(ROOT, "samples/hospital.pcap"),
                                       out), SAMPLE + SAMPLE_VULNS, tally)
         check_secrets(out, tally)
+        check_sv_mqtt(a, tmp, tally)
         for pcap, expected in sorted(NDPI.items()):
             path = os.path.join(a.data, "ndpi", "pcap", pcap)
             if os.path.exists(path):
