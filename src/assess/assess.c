@@ -106,6 +106,11 @@ static const struct {
                             "keep the device on its own segment, reachable only by the hosts "
                             "it serves, and watch it.",
                             FIND_HIGH},
+    [FIND_OUTDATED_SOFTWARE] = {"outdated_software", "Software past its end of support",
+                                "Update to a supported release, or ask the vendor for one; "
+                                "until then nothing fixes the flaws found in it, so keep the "
+                                "device on its own segment.",
+                                FIND_MEDIUM},
     [FIND_INTERNET_CONTACT] = {"internet_contact",
                                "Medical or clinical device talked with the internet",
                                "Check with the vendor what the device sends out and why; allow "
@@ -728,13 +733,26 @@ static void raise_vulnerability(struct assess *a, const struct inv_device *d,
     }
 }
 
-/* Every device against the catalog, by what the inventory knows of it now. */
-static void match_vulnerabilities(struct assess *a)
+static void raise_outdated(struct assess *a, const struct inv_device *d,
+                           const struct vuln_subject *s, const struct lifecycle_match *m)
+{
+    char text[FINDING_TEXT_MAX];
+
+    say(text, sizeof(text), "runs %s (version %s, on %s \"%.120s\"), out of support since %s: %s",
+        m->e->software, m->version[0] != '\0' ? m->version : "any", s->kinds[m->evidence],
+        s->values[m->evidence], m->e->ended, m->e->source);
+    raise_finding(a, &(struct raise){FIND_OUTDATED_SOFTWARE, d->id, 0, m->e->software, text,
+                                     d->last_us, NULL, 0});
+}
+
+/* Every device against the catalogs, by what the inventory knows of it now. */
+static void match_catalogs(struct assess *a)
 {
     static const char *what[ASSESS_SUBJECT_MAX], *values[ASSESS_SUBJECT_MAX];
     static struct vuln_match found[ASSESS_VULN_MATCHES];
+    static struct lifecycle_match outdated[ASSESS_VULN_MATCHES];
 
-    for (size_t i = 0; a->cfg.vulns != NULL && i < inventory_count(a->cfg.inv); i++) {
+    for (size_t i = 0; i < inventory_count(a->cfg.inv); i++) {
         const struct inv_device *d = inventory_device(a->cfg.inv, i);
         struct vuln_subject s = {d->vendor, what, values, 0};
         size_t n;
@@ -744,16 +762,22 @@ static void match_vulnerabilities(struct assess *a)
         for (uint32_t e = 0; e < d->n_evidence && s.n < ASSESS_SUBJECT_MAX; e++) {
             what[s.n] = d->evidence[e].kind, values[s.n++] = d->evidence[e].value;
         }
-        n = vuln_match(a->cfg.vulns, &s, found, ASSESS_VULN_MATCHES);
+        n = a->cfg.vulns != NULL ? vuln_match(a->cfg.vulns, &s, found, ASSESS_VULN_MATCHES) : 0;
         for (size_t k = 0; k < n; k++) {
             raise_vulnerability(a, d, &s, &found[k]);
+        }
+        n = a->cfg.lifecycle != NULL
+                ? lifecycle_match(a->cfg.lifecycle, &s, outdated, ASSESS_VULN_MATCHES)
+                : 0;
+        for (size_t k = 0; k < n; k++) {
+            raise_outdated(a, d, &s, &outdated[k]);
         }
     }
 }
 
 void assess_finish(struct assess *a)
 {
-    match_vulnerabilities(a);
+    match_catalogs(a);
     for (size_t id = 1; id < a->n_contact; id++) {
         const struct outside_contact *c = &a->contact[id];
         const struct inv_device *d = inventory_device_by_id(a->cfg.inv, (uint32_t)id);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "assess/credentials.h"
+#include "assess/lifecycle.h"
 #include "assess/vulns.h"
 #include "flow/flow.h"
 #include "inventory/inventory.h"
@@ -37,6 +38,7 @@ enum finding_kind {
     FIND_INTERNET_EXPOSED,    /* a service answered to an internet address */
     FIND_INTERNET_CONTACT,    /* a medical or clinical device that talked with the internet */
     FIND_VULNERABILITY,       /* a catalog entry matches the device's maker, product, version */
+    FIND_OUTDATED_SOFTWARE,   /* software the traffic names, in a version out of support */
     FIND_KIND_MAX
 };
 
@@ -69,6 +71,7 @@ struct assess_config {
     struct eve_writer *eve;                /* borrowed; NULL: no events */
     const struct cred_catalog *credentials; /* borrowed; NULL: no default-credential checks */
     const struct vuln_catalog *vulns;       /* borrowed; NULL: no vulnerability matching */
+    const struct lifecycle *lifecycle;      /* borrowed; NULL: no end-of-support checks */
 };
 
 struct assess;

@@ -22,6 +22,7 @@ static double kind_weight(enum finding_kind k)
         return 0.20;
     case FIND_LEGACY_SERVICE:
     case FIND_INTERNET_CONTACT:
+    case FIND_OUTDATED_SOFTWARE:
         return 0.15;
     case FIND_PHI_HL7_CLEAR:
     case FIND_DICOM_STORE_CLEAR:

@@ -22,6 +22,7 @@
  *   logins in clear                              0.25
  *   MQTT broker without credentials              0.20
  *   legacy clear-text service                    0.15
+ *   software past its end of support             0.15
  *   contact with the internet                    0.15
  *   patient data or DICOM sent in clear          0.10
  *   broken cipher suite, obsolete TLS            0.10

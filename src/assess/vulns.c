@@ -146,6 +146,11 @@ bool vuln_version_affected(const char *spec, const char *version)
     return check_versions(spec, version) == 1;
 }
 
+bool vuln_versions_valid(const char *spec)
+{
+    return check_versions(spec, NULL) >= 0;
+}
+
 /* ---- the catalog --------------------------------------------------------- */
 
 static struct vuln *find_cve(const struct vuln_catalog *c, const char *cve)
@@ -796,8 +801,18 @@ static void version_from(const char *value, const regmatch_t m[VULN_GROUPS], cha
     }
 }
 
-/* Evidence that names what a device is or runs (not whom it talks to). */
-static bool identity_kind(const char *kind)
+bool vuln_read_version(const regex_t *re, const char *value, char *version, size_t cap)
+{
+    regmatch_t m[VULN_GROUPS];
+
+    if (regexec(re, value, VULN_GROUPS, m, 0) != 0) {
+        return false;
+    }
+    version_from(value, m, version, cap);
+    return true;
+}
+
+bool vuln_identity_kind(const char *kind)
 {
     static const char *const kinds[] = {
         "model", "software", "dhcp.vendor_class", "dhcp.hostname", "mdns.model",
@@ -824,13 +839,12 @@ static bool match_one(const struct vuln *v, const struct vuln_subject *s, struct
         return false; /* a device entry is about its maker's products only */
     }
     for (size_t i = 0; i < s->n && !(found && out->confidence == VULN_HIGH); i++) {
-        regmatch_t m[VULN_GROUPS];
         struct vuln_match got = {v, VULN_MEDIUM, "", i};
 
-        if (!identity_kind(s->kinds[i]) || regexec(&v->re, s->values[i], VULN_GROUPS, m, 0)) {
+        if (!vuln_identity_kind(s->kinds[i]) ||
+            !vuln_read_version(&v->re, s->values[i], got.version, sizeof(got.version))) {
             continue;
         }
-        version_from(s->values[i], m, got.version, sizeof(got.version));
         if (strcmp(v->versions, "all") == 0) {
             got.confidence = VULN_HIGH;
         } else if (strcmp(v->versions, "advisory") != 0 && got.version[0] != '\0') {

@@ -96,8 +96,20 @@ struct vuln_match {
 size_t vuln_match(const struct vuln_catalog *c, const struct vuln_subject *s,
                   struct vuln_match *out, size_t max);
 
+/*
+ * Whether re matches value; the version it spells goes to version ("" when
+ * none): its groups of digits joined by dots, else the first dotted number
+ * after the match.
+ */
+bool vuln_read_version(const regex_t *re, const char *value, char *version, size_t cap);
+
+/* Whether evidence of this kind names what a device is or runs (not whom it talks to). */
+bool vuln_identity_kind(const char *kind);
+
 /* Whether version (dotted numbers) is within the constraints of spec ("all", "<2.1,=3.0"). */
 bool vuln_version_affected(const char *spec, const char *version);
+/* Whether spec reads as a versions field. */
+bool vuln_versions_valid(const char *spec);
 
 const char *vuln_confidence_name(enum vuln_confidence c);
 

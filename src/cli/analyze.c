@@ -345,6 +345,7 @@ struct run_state {
     struct indicators *indicators;
     struct cred_catalog *credentials;
     struct vuln_catalog *vulns;
+    struct lifecycle *lifecycle;
     struct assess *assess;
     struct risk_view risk; /* from the store, once saved */
     bool has_risk;
@@ -440,6 +441,7 @@ static int load_rules(const struct analyze_opts *o, struct rules *r)
 #define ANALYZE_PATHS 5 /* attack paths the summary shows */
 #define CREDENTIALS_FILE "default-credentials.conf"
 #define VULNS_FILE "vulnerabilities.conf"
+#define LIFECYCLE_FILE "software-lifecycle.conf"
 
 /* Merges the vulnerability files imported into DIR/wardwatch.db before (`wardwatch vulns`). */
 static int apply_stored_imports(const struct analyze_opts *o, struct vuln_catalog *c)
@@ -493,8 +495,18 @@ static int open_assess(const struct analyze_opts *o, struct run_state *rs)
     if (apply_stored_imports(o, rs->vulns) < 0) {
         return -1;
     }
+    if (rules_find_data(LIFECYCLE_FILE, path, sizeof(path)) < 0) {
+        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
+                        "directory holding it\n", LIFECYCLE_FILE);
+        return -1;
+    }
+    rs->lifecycle = lifecycle_load(path, verr);
+    if (rs->lifecycle == NULL) {
+        fprintf(stderr, "wardwatch analyze: %s\n", verr);
+        return -1;
+    }
     rs->assess = assess_new(&(struct assess_config){rs->inventory, rs->eve, rs->credentials,
-                                                     rs->vulns});
+                                                     rs->vulns, rs->lifecycle});
     if (rs->assess == NULL) {
         fprintf(stderr, "wardwatch analyze: out of memory\n");
         return -1;
@@ -737,6 +749,7 @@ out:
     assess_free(rs.assess);
     cred_free(rs.credentials);
     vuln_free(rs.vulns);
+    lifecycle_free(rs.lifecycle);
     close_inventory(&rs);
     capture_close(rs.cs);
     return rc;

@@ -12,7 +12,7 @@ inventory knows routes (devices.gateway) stands for a host seen only through the
   DICOM, the MQTT broker's logins and its anonymous client, and the known vulnerabilities
   its devices' product and software evidence matches;
 - nDPI's captures under DATA/ndpi/pcap when the data is there: a telnet login, an FTP login
-  to an internet server, HTTP Basic credentials, an MQTT login, HL7 with PID, TLS to
+  to an internet server, HTTP Basic credentials, an MQTT login, HL7 with PID, rsh, TLS to
   internet servers (no finding: they are not the site's);
 - suricata-verify's MQTT cases (DATA/suricata-verify/mqtt*): the kinds their expected
   CONNECT and CONNACK call for (a login in clear, or a broker without credentials), no other.
@@ -79,6 +79,7 @@ NDPI = {
     "http_auth.pcap": [("cleartext_login", "192.168.0.4", "http")],
     "mqtt.pcap": [("cleartext_login", "10.10.10.1", "mqtt")],
     "hl7.pcap": [("patient_data_in_clear", "10.0.0.155", "to:10.0.0.126")],
+    "rsh.pcap": [("legacy_service", "127.0.0.1", "tcp/514")],
     # TLS to servers on the internet: not the site's, no finding
     "tls_alert.pcap": [],
     "ssl-cert-name-mismatch.pcap": [],

@@ -58,12 +58,18 @@ static const char *const test_vulns =
     "CVE-2020-0003 | Philips | Monitor | device | mon-bed | all | 9.8/3.1 | yes | ICSMA-3 | "
     "another maker's product\n";
 
+static const char *const test_lifecycle =
+    "# software | match | versions | ended | source\n"
+    "Windows 8.1 and older | windows nt ([0-9]+)\\.([0-9]+) | <10.0 | 2023-01-10 | lifecycle\n"
+    "Windows CE | windows ce | all | 2023-10-10 | lifecycle\n";
+
 struct site {
     struct rules rules;
     struct eve_writer *eve;
     struct inventory *inv;
     struct cred_catalog *creds;
     struct vuln_catalog *vulns;
+    struct lifecycle *eol;
     struct assess *as;
 };
 
@@ -81,11 +87,14 @@ static void site_open(struct site *s)
     assert_int_equal(tmp_file_write("vulns.conf", test_vulns, path, sizeof(path)), 0);
     s->vulns = vuln_load(path, err);
     assert_non_null(s->vulns);
+    assert_int_equal(tmp_file_write("eol.conf", test_lifecycle, path, sizeof(path)), 0);
+    s->eol = lifecycle_load(path, err);
+    assert_non_null(s->eol);
     s->eve = eve_open(file_path);
     assert_non_null(s->eve);
     s->inv = inventory_new(&(struct inv_config){&s->rules, NULL, s->eve});
     assert_non_null(s->inv);
-    s->as = assess_new(&(struct assess_config){s->inv, s->eve, s->creds, s->vulns});
+    s->as = assess_new(&(struct assess_config){s->inv, s->eve, s->creds, s->vulns, s->eol});
     assert_non_null(s->as);
     for (int h = 0; h < N_HOSTS; h++) {
         struct proto_evidence ev = {T0, macs[h], 4, ips[h], "dhcp.hostname", names[h],
@@ -101,6 +110,7 @@ static void site_close(struct site *s)
     assess_free(s->as);
     cred_free(s->creds);
     vuln_free(s->vulns);
+    lifecycle_free(s->eol);
     inventory_free(s->inv);
     assert_int_equal(eve_close(s->eve), 0);
     rules_free(&s->rules);
@@ -429,6 +439,37 @@ static void known_vulnerabilities(void **state)
     site_close(&s);
 }
 
+/* Software the traffic names in a version out of support; a supported one is not. */
+static void software_out_of_support(void **state)
+{
+    struct site s;
+    struct ww_flow f;
+    const struct finding *o;
+    char path[EVE_TMP_PATH_LEN + 32], err[LIFECYCLE_ERROR_LEN];
+
+    (void)state;
+    site_open(&s);
+    open_flow(&s, &f, MONITOR, ENGINE, 80, 10);
+    evidence(&s, &f, 0, "http.user_agent", "Mozilla/5.0 (Windows NT 6.1; Win64; x64)");
+    open_flow(&s, &f, LAPTOP, ENGINE, 80, 11);
+    evidence(&s, &f, 0, "http.user_agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)");
+    assess_finish(s.as);
+    o = found(&s, FIND_OUTDATED_SOFTWARE, MONITOR);
+    assert_non_null(o);
+    assert_string_equal(o->detail, "Windows 8.1 and older");
+    assert_non_null(strstr(o->evidence, "version 6.1"));
+    assert_non_null(strstr(o->evidence, "out of support since 2023-01-10"));
+    assert_int_equal(o->severity, FIND_HIGH); /* medium, one up on a high-criticality monitor */
+    assert_null(found(&s, FIND_OUTDATED_SOFTWARE, LAPTOP));
+    site_close(&s);
+    assert_int_equal(tmp_file_write("bad-eol.conf", "X | x | all | 2020-01-01 | s\n"
+                                                    "Y | y | >1.0 | 2020-01-01 | s\n",
+                                    path, sizeof(path)),
+                     0);
+    assert_null(lifecycle_load(path, err));
+    assert_non_null(strstr(err, "bad-eol.conf:2: versions \">1.0\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +483,7 @@ int main(void)
         cmocka_unit_test(weak_tls_on_the_server),
         cmocka_unit_test(internet_exposure_and_contact),
         cmocka_unit_test(known_vulnerabilities),
+        cmocka_unit_test(software_out_of_support),
     };
 
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
