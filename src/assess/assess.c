@@ -93,7 +93,7 @@ static const struct {
                                "Issue the certificate from the hospital's own CA so that "
                                "clients can check it.",
                                FIND_LOW},
-    [FIND_LEGACY_SERVICE] = {"legacy_service", "Legacy clear-text service offered",
+    [FIND_LEGACY_SERVICE] = {"legacy_service", "Legacy service offered",
                              "Turn the service off if nothing needs it; otherwise allow it only "
                              "from the hosts that do, and plan its replacement.",
                              FIND_MEDIUM},
@@ -558,13 +558,30 @@ static void on_patient_data(struct assess *a, const struct proto_evidence *ev, u
                                      ev->ts_us, ev->flow, 0});
 }
 
+/* ---- SMB ----------------------------------------------------------------- */
+
+/* A server that answered in an SMB1 dialect: the protocol of EternalBlue and WannaCry. */
+static void on_smb(struct assess *a, const struct proto_evidence *ev, uint32_t ids[2],
+                   const char *dialect)
+{
+    char client[160], text[FINDING_TEXT_MAX];
+
+    if (ev->side != 1 || strncmp(dialect, "SMB1 ", 5) != 0 || strcmp(dialect, "SMB1 none") == 0) {
+        return;
+    }
+    side_text(a, ev->flow, 0, ids[0], client, sizeof(client));
+    say(text, sizeof(text), "answered %s with the SMBv1 dialect %s", client, dialect + 5);
+    raise_finding(a, &(struct raise){FIND_LEGACY_SERVICE, ids[1], ids[0], "smbv1", text,
+                                     ev->ts_us, ev->flow, 0});
+}
+
 /* ---- evidence ------------------------------------------------------------ */
 
 static bool assessed_kind(const char *kind)
 {
     return strncmp(kind, "login.", 6) == 0 || strncmp(kind, "tls.", 4) == 0 ||
            strcmp(kind, "hl7.pid") == 0 || strcmp(kind, "dicom.c_store") == 0 ||
-           strcmp(kind, "mqtt.anonymous") == 0;
+           strcmp(kind, "mqtt.anonymous") == 0 || strcmp(kind, "smb.dialect") == 0;
 }
 
 void assess_evidence(struct assess *a, const struct proto_evidence *ev)
@@ -593,6 +610,8 @@ void assess_evidence(struct assess *a, const struct proto_evidence *ev)
         on_patient_data(a, ev, ids, FIND_PHI_HL7_CLEAR, value);
     } else if (strcmp(kind, "dicom.c_store") == 0) {
         on_patient_data(a, ev, ids, FIND_DICOM_STORE_CLEAR, value);
+    } else if (strcmp(kind, "smb.dialect") == 0) {
+        on_smb(a, ev, ids, value);
     } else {
         raise_finding(a, &(struct raise){FIND_MQTT_ANONYMOUS, ids[ev->side], 0, "",
                                          "accepted an MQTT CONNECT that had no user name or "

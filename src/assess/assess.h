@@ -34,7 +34,7 @@ enum finding_kind {
     FIND_WEAK_CIPHER,         /* a server that chose a NULL, export, anonymous, RC4 or DES suite */
     FIND_EXPIRED_CERT,        /* a server certificate past its notAfter */
     FIND_SELF_SIGNED_CERT,    /* a server certificate whose issuer is its subject */
-    FIND_LEGACY_SERVICE,      /* telnet, FTP or the r-services offered */
+    FIND_LEGACY_SERVICE,      /* telnet, FTP, the r-services or SMBv1 offered */
     FIND_INTERNET_EXPOSED,    /* a service answered to an internet address */
     FIND_INTERNET_CONTACT,    /* a medical or clinical device that talked with the internet */
     FIND_VULNERABILITY,       /* a catalog entry matches the device's maker, product, version */

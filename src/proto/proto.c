@@ -25,12 +25,13 @@ extern const struct proto_parser proto_dicom_parser;
 extern const struct proto_parser proto_ftp_parser;
 extern const struct proto_parser proto_telnet_parser;
 extern const struct proto_parser proto_ssh_parser;
+extern const struct proto_parser proto_smb_parser;
 
 static const struct proto_parser *const parsers[] = {
     &proto_mqtt_parser,   &proto_hl7_parser,  &proto_dhcp_parser,   &proto_dns_udp_parser,
     &proto_dns_tcp_parser, &proto_mdns_parser, &proto_ssdp_parser,  &proto_http_parser,
     &proto_tls_parser,    &proto_dicom_parser, &proto_ftp_parser,   &proto_telnet_parser,
-    &proto_ssh_parser,
+    &proto_ssh_parser,    &proto_smb_parser,
 };
 
 #define N_PARSERS (sizeof(parsers) / sizeof(parsers[0]))
@@ -294,7 +295,7 @@ const char *proto_name(enum app_proto proto)
 {
     static const char *const names[APP_MAX] = {
         "",     "failed", "mqtt", "hl7", "dhcp", "dns",    "mdns",
-        "ssdp", "http",   "tls",  "dicom", "ftp", "telnet", "ssh",
+        "ssdp", "http",   "tls",  "dicom", "ftp", "telnet", "ssh",    "smb",
     };
 
     return proto < APP_MAX ? names[proto] : "";

@@ -32,6 +32,7 @@ enum app_proto {
     APP_FTP,
     APP_TELNET,
     APP_SSH,
+    APP_SMB,
     APP_MAX
 };
 
