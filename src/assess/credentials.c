@@ -60,9 +60,10 @@ static int copy_field(char *dst, size_t cap, const char *src, const char *what, 
     return 0;
 }
 
-/* One line's entry; returns 0, or -1 with the reason in why. */
-static int parse_line(struct cred_catalog *c, char *line, unsigned no, char *why, size_t len)
+/* One line's entry (a fields_line_fn); returns 0, or -1 with the reason in why. */
+static int parse_line(void *arg, char *line, unsigned no, char *why, size_t len)
 {
+    struct cred_catalog *c = arg;
     char *f[CRED_FIELDS];
     struct cred_entry e = {.line = no};
     int n = fields_split(line, "|", f, CRED_FIELDS);
@@ -99,44 +100,9 @@ static int parse_line(struct cred_catalog *c, char *line, unsigned no, char *why
     return 0;
 }
 
-static int read_catalog(struct cred_catalog *c, FILE *f, const char *path, char *err)
-{
-    char line[CRED_LINE_MAX], why[256];
-    unsigned no = 0;
-
-    while (fgets(line, sizeof(line), f) != NULL) {
-        size_t n = strlen(line);
-        char *p = line;
-
-        no++;
-        if (n == sizeof(line) - 1 && line[n - 1] != '\n') {
-            snprintf(err, CRED_ERROR_LEN, "%s:%u: line longer than %d bytes", path, no,
-                     CRED_LINE_MAX - 2);
-            return -1;
-        }
-        line[strcspn(line, "\r\n")] = '\0';
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-        if (*p == '\0' || *p == '#') {
-            continue;
-        }
-        if (parse_line(c, p, no, why, sizeof(why)) < 0) {
-            snprintf(err, CRED_ERROR_LEN, "%s:%u: %s", path, no, why);
-            return -1;
-        }
-    }
-    if (ferror(f)) {
-        snprintf(err, CRED_ERROR_LEN, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 struct cred_catalog *cred_load(const char *path, char *err)
 {
     struct cred_catalog *c = calloc(1, sizeof(*c));
-    FILE *f;
 
     if (c == NULL) {
         snprintf(err, CRED_ERROR_LEN, "out of memory");
@@ -147,18 +113,10 @@ struct cred_catalog *cred_load(const char *path, char *err)
         cred_free(c);
         return NULL;
     }
-    f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, CRED_ERROR_LEN, "%s: %s", path, strerror(errno));
+    if (fields_read_file(path, CRED_LINE_MAX, parse_line, c, err, CRED_ERROR_LEN) < 0) {
         cred_free(c);
         return NULL;
     }
-    if (read_catalog(c, f, path, err) < 0) {
-        fclose(f);
-        cred_free(c);
-        return NULL;
-    }
-    fclose(f);
     return c;
 }
 

@@ -2,7 +2,6 @@
 /* lifecycle: software past its end of support (lifecycle.h). */
 #include "assess/lifecycle.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,38 +90,30 @@ static int add(struct lifecycle *l, struct lifecycle_entry *e)
     return 0;
 }
 
+/* One line's entry, added to the table (a fields_line_fn). */
+static int take_line(void *arg, char *line, unsigned no, char *why, size_t len)
+{
+    struct lifecycle_entry *e = parse_line(line, no, why, len);
+
+    if (e == NULL) {
+        return -1;
+    }
+    if (add(arg, e) < 0) {
+        snprintf(why, len, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 struct lifecycle *lifecycle_load(const char *path, char *err)
 {
     struct lifecycle *l = calloc(1, sizeof(*l));
-    char line[LIFECYCLE_LINE_MAX], why[300];
-    unsigned no = 0;
-    int rc = 0;
-    FILE *f;
 
-    if (l == NULL || (f = fopen(path, "r")) == NULL) {
-        snprintf(err, LIFECYCLE_ERROR_LEN, "%s: %s", path, l == NULL ? "out of memory"
-                                                                     : strerror(errno));
-        free(l);
+    if (l == NULL) {
+        snprintf(err, LIFECYCLE_ERROR_LEN, "out of memory");
         return NULL;
     }
-    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-        char *p = fields_trim(line);
-        struct lifecycle_entry *e;
-
-        no++;
-        p[strcspn(p, "\r\n")] = '\0';
-        if (*p == '\0' || *p == '#') {
-            continue;
-        }
-        e = parse_line(p, no, why, sizeof(why));
-        rc = e == NULL || add(l, e) < 0 ? -1 : 0;
-        if (rc < 0) {
-            snprintf(err, LIFECYCLE_ERROR_LEN, "%s:%u: %s", path, no,
-                     e == NULL ? why : "out of memory");
-        }
-    }
-    fclose(f);
-    if (rc < 0) {
+    if (fields_read_file(path, LIFECYCLE_LINE_MAX, take_line, l, err, LIFECYCLE_ERROR_LEN) < 0) {
         lifecycle_free(l);
         return NULL;
     }

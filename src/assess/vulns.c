@@ -284,9 +284,17 @@ static int parse_entry(struct vuln *v, char **f, char *why, size_t len)
     return compile_match(v, why, len);
 }
 
-static int parse_line(struct vuln_catalog *c, char *line, const char *path, unsigned no,
-                      char *why, size_t len)
+/* What the line reader hands each line of a catalog file to. */
+struct catalog_file {
+    struct vuln_catalog *c;
+    const char *path;
+};
+
+/* One catalog line's entry (a fields_line_fn). */
+static int parse_line(void *arg, char *line, unsigned no, char *why, size_t len)
 {
+    const struct catalog_file *file = arg;
+    struct vuln_catalog *c = file->c;
     char *f[VULN_FIELDS];
     int n = fields_split(line, " | ", f, VULN_FIELDS);
     struct vuln *v;
@@ -309,7 +317,7 @@ static int parse_line(struct vuln_catalog *c, char *line, const char *path, unsi
         free(v); /* the pattern was not compiled: nothing else to release */
         return -1;
     }
-    snprintf(v->source, sizeof(v->source), "%.80s:%u", path, no);
+    snprintf(v->source, sizeof(v->source), "%.80s:%u", file->path, no);
     if (catalog_add(c, v) < 0) {
         snprintf(why, len, "out of memory");
         return -1;
@@ -320,48 +328,16 @@ static int parse_line(struct vuln_catalog *c, char *line, const char *path, unsi
 struct vuln_catalog *vuln_load(const char *path, char *err)
 {
     struct vuln_catalog *c = calloc(1, sizeof(*c));
-    char line[VULN_LINE_MAX], why[300];
-    unsigned no = 0;
-    FILE *f;
+    struct catalog_file file = {c, path};
 
     if (c == NULL) {
         snprintf(err, VULN_ERROR_LEN, "out of memory");
         return NULL;
     }
-    f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, VULN_ERROR_LEN, "%s: %s", path, strerror(errno));
+    if (fields_read_file(path, VULN_LINE_MAX, parse_line, &file, err, VULN_ERROR_LEN) < 0) {
         vuln_free(c);
         return NULL;
     }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *p = fields_trim(line);
-
-        no++;
-        if (strlen(line) == sizeof(line) - 1 && line[sizeof(line) - 2] != '\n') {
-            snprintf(err, VULN_ERROR_LEN, "%s:%u: line longer than %d bytes", path, no,
-                     VULN_LINE_MAX - 2);
-            break;
-        }
-        p[strcspn(p, "\r\n")] = '\0';
-        if (*p == '\0' || *p == '#') {
-            continue;
-        }
-        if (parse_line(c, p, path, no, why, sizeof(why)) < 0) {
-            snprintf(err, VULN_ERROR_LEN, "%s:%u: %s", path, no, why);
-            break;
-        }
-        err[0] = '\0';
-    }
-    if (!feof(f) || ferror(f)) {
-        if (ferror(f)) {
-            snprintf(err, VULN_ERROR_LEN, "%s: %s", path, strerror(errno));
-        }
-        fclose(f);
-        vuln_free(c);
-        return NULL;
-    }
-    fclose(f);
     return c;
 }
 

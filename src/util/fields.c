@@ -3,6 +3,9 @@
 #include "util/fields.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -80,4 +83,46 @@ bool fields_words_within(const char *needle, const char *hay)
         p += len;
     }
     return any;
+}
+
+int fields_read_file(const char *path, size_t line_max, fields_line_fn fn, void *arg, char *err,
+                     size_t err_len)
+{
+    char *line = malloc(line_max + 2), why[320];
+    FILE *f = line != NULL ? fopen(path, "r") : NULL;
+    unsigned no = 0;
+    int rc = 0;
+
+    if (f == NULL) {
+        snprintf(err, err_len, "%s: %s", path, line == NULL ? "out of memory" : strerror(errno));
+        free(line);
+        return -1;
+    }
+    while (rc == 0 && fgets(line, (int)line_max + 2, f) != NULL) {
+        size_t n = strlen(line);
+        char *p;
+
+        no++;
+        if (n == line_max + 1 && line[n - 1] != '\n') {
+            snprintf(err, err_len, "%s:%u: line longer than %zu bytes", path, no, line_max);
+            rc = -1;
+            break;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        p = fields_trim(line);
+        if (*p == '\0' || *p == '#') {
+            continue;
+        }
+        rc = fn(arg, p, no, why, sizeof(why));
+        if (rc < 0) {
+            snprintf(err, err_len, "%s:%u: %s", path, no, why);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    fclose(f);
+    free(line);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #define WW_UTIL_FIELDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* s without its leading and trailing blanks (cut in place). */
 char *fields_trim(char *s);
@@ -21,5 +22,17 @@ int fields_split(char *s, const char *sep, char *field[], int n);
  * no word.
  */
 bool fields_words_within(const char *needle, const char *hay);
+
+/* Takes one line (trimmed, cut at its end); returns 0, or -1 with the reason in why. */
+typedef int (*fields_line_fn)(void *arg, char *line, unsigned no, char *why, size_t why_len);
+
+/*
+ * Hands every line of the file at path that is not blank or a '#' comment
+ * to fn, with its number, up to line_max bytes each. Stops at the first
+ * line fn refuses or that is too long. Returns 0, or -1 with "PATH:LINE:
+ * why" (or "PATH: why") in err, err_len bytes.
+ */
+int fields_read_file(const char *path, size_t line_max, fields_line_fn fn, void *arg, char *err,
+                     size_t err_len);
 
 #endif
