@@ -304,6 +304,10 @@ static void print_findings(FILE *out, const struct analyze_result *r)
         }
     }
     fprintf(out, ")\n");
+    if (assess_links_dropped(r->assess) > 0) {
+        fprintf(out, "              %llu links between devices not kept (at most %d)\n",
+                (unsigned long long)assess_links_dropped(r->assess), ASSESS_LINKS_MAX);
+    }
 }
 
 static json_t *json_findings(const struct analyze_result *r)
@@ -318,10 +322,13 @@ static json_t *json_findings(const struct analyze_result *r)
                                 json_integer((json_int_t)c.kind[k]));
         }
     }
-    return json_pack("{s:I, s:I, s:I, s:I, s:o*}", "total", (json_int_t)c.severity[0], "high",
-                     (json_int_t)c.severity[FIND_HIGH], "medium",
-                     (json_int_t)c.severity[FIND_MEDIUM], "low", (json_int_t)c.severity[FIND_LOW],
-                     "by_kind", kinds);
+    return json_pack("{s:I, s:I, s:I, s:I, s:o*, s:I, s:I}", "total",
+                     (json_int_t)c.severity[0], "high", (json_int_t)c.severity[FIND_HIGH],
+                     "medium", (json_int_t)c.severity[FIND_MEDIUM], "low",
+                     (json_int_t)c.severity[FIND_LOW], "by_kind", kinds, "links",
+                     (json_int_t)(r->assess != NULL ? assess_link_count(r->assess) : 0),
+                     "links_dropped",
+                     (json_int_t)(r->assess != NULL ? assess_links_dropped(r->assess) : 0));
 }
 
 #define SUMMARY_RISKIEST 5
