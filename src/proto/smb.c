@@ -30,6 +30,7 @@
 #define SMB_PORT 445
 #define NBSS_PORT 139
 #define NBSS_HDR 4
+#define NBSS_REQUEST_LEN 68 /* a session request: two encoded NetBIOS names */
 #define SMB_MSG_MAX 65536  /* a NEGOTIATE is far smaller; larger messages are not read */
 #define SMB1_HDR 32
 #define SMB2_HDR 64
@@ -195,18 +196,42 @@ static int smb_parse(const struct proto_ctx *ctx, void *state, const uint8_t *da
     return used > 0 ? (int)used : PROTO_NEED_MORE;
 }
 
+/* Whether the bytes there are a prefix of one of the SMB protocol ids. */
+static bool smb_magic_prefix(const uint8_t *p, size_t n)
+{
+    static const uint8_t firsts[] = {0xFF, 0xFE, 0xFD};
+
+    for (size_t i = 0; i < sizeof(firsts); i++) {
+        uint8_t id[4] = {firsts[i], 'S', 'M', 'B'};
+
+        if (memcmp(p, id, n < 4 ? n : 4) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * A NetBIOS session request (type 0x81, 68 bytes of names) or keep-alive
+ * (0x85, empty), or a session message whose SMB protocol id follows; as
+ * far as the first bytes go, so a segment cut short is not refused.
+ */
 static bool smb_probe(const uint8_t *data, size_t len, int dir)
 {
+    size_t msg_len;
+
     (void)dir;
-    if (len < 1) {
+    if (len == 0 || (data[0] != 0x00 && data[0] != 0x81 && data[0] != 0x85)) {
         return false;
     }
-    if (data[0] == 0x81 || data[0] == 0x85) {
-        return true; /* a NetBIOS session request or keep-alive */
+    if (len < NBSS_HDR) {
+        return true;
     }
-    return data[0] == 0x00 && (len < NBSS_HDR + 4 || smb_magic(data + NBSS_HDR, 0xFF) ||
-                               smb_magic(data + NBSS_HDR, 0xFE) ||
-                               smb_magic(data + NBSS_HDR, 0xFD));
+    msg_len = (size_t)data[1] << 16 | (size_t)data[2] << 8 | data[3];
+    if (data[0] != 0x00) {
+        return msg_len == (data[0] == 0x81 ? NBSS_REQUEST_LEN : 0);
+    }
+    return smb_magic_prefix(data + NBSS_HDR, len - NBSS_HDR);
 }
 
 const struct proto_parser proto_smb_parser = {
