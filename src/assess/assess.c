@@ -250,6 +250,20 @@ static void write_event(const struct assess *a, const struct finding *f,
     eve_commit(a->cfg.eve);
 }
 
+/* Counts a finding known already; false when it is new (nothing counted). */
+static bool count_again(struct assess *a, enum finding_kind kind, uint32_t device,
+                        const char *detail, uint64_t ts_us)
+{
+    uint32_t i;
+
+    if (!u64map_get(&a->at, finding_key(kind, device, detail), &i)) {
+        return false;
+    }
+    a->list[i].count++;
+    a->list[i].last_us = ts_us > a->list[i].last_us ? ts_us : a->list[i].last_us;
+    return true;
+}
+
 /* Counts a finding seen again, or adds it and writes its event. Returns it, or NULL. */
 static struct finding *raise_finding(struct assess *a, const struct raise *r)
 {
@@ -260,9 +274,8 @@ static struct finding *raise_finding(struct assess *a, const struct raise *r)
     if (r->device == 0) {
         return NULL; /* only the site's own devices have findings */
     }
-    if (u64map_get(&a->at, key, &i)) {
-        a->list[i].count++;
-        a->list[i].last_us = r->ts_us > a->list[i].last_us ? r->ts_us : a->list[i].last_us;
+    if (count_again(a, r->kind, r->device, r->detail, r->ts_us)) {
+        (void)u64map_get(&a->at, key, &i);
         return &a->list[i];
     }
     all = grow_to_index(a->list, &a->cap, sizeof(*a->list), a->n);
@@ -505,31 +518,43 @@ static void on_tls(struct assess *a, const struct proto_evidence *ev, uint32_t i
     char client[160], text[FINDING_TEXT_MAX], detail[FINDING_DETAIL_MAX];
     struct raise r = {.device = ids[1], .peer = ids[0], .detail = detail, .evidence = text,
                       .ts_us = ev->ts_us, .flow = ev->flow};
-    const char *why;
+    const char *why = NULL;
 
     if (ev->side != 1) {
         return; /* the server's choices and certificate only */
     }
-    side_text(a, ev->flow, 0, ids[0], client, sizeof(client));
     say(detail, sizeof(detail), "%s", value);
     if (strcmp(kind, "tls.version") == 0 && obsolete_version(value)) {
         r.kind = FIND_OBSOLETE_TLS;
-        say(text, sizeof(text), "chose %s for %s", value, client);
     } else if (strcmp(kind, "tls.cipher") == 0 &&
                (why = weak_suite((unsigned)strtoul(value, NULL, 16))) != NULL) {
         r.kind = FIND_WEAK_CIPHER;
-        say(text, sizeof(text), "chose cipher suite %s (%s) for %s", value, why, client);
     } else if (strcmp(kind, "tls.cert_not_after") == 0 && cert_time_us(value) != 0 &&
                cert_time_us(value) < ev->ts_us) {
         r.kind = FIND_EXPIRED_CERT;
-        say(text, sizeof(text), "sent %s a certificate valid until %s UTC", client, value);
     } else if (strcmp(kind, "tls.cert_self_signed") == 0) {
         r.kind = FIND_SELF_SIGNED_CERT;
         detail[0] = '\0';
-        say(text, sizeof(text), "sent %s a certificate whose issuer is its subject",
-                 client);
     } else {
         return;
+    }
+    if (count_again(a, r.kind, r.device, detail, ev->ts_us)) {
+        return;
+    }
+    side_text(a, ev->flow, 0, ids[0], client, sizeof(client));
+    switch (r.kind) {
+    case FIND_OBSOLETE_TLS:
+        say(text, sizeof(text), "chose %s for %s", value, client);
+        break;
+    case FIND_WEAK_CIPHER:
+        say(text, sizeof(text), "chose cipher suite %s (%s) for %s", value, why, client);
+        break;
+    case FIND_EXPIRED_CERT:
+        say(text, sizeof(text), "sent %s a certificate valid until %s UTC", client, value);
+        break;
+    default:
+        say(text, sizeof(text), "sent %s a certificate whose issuer is its subject", client);
+        break;
     }
     raise_finding(a, &r);
 }
@@ -542,8 +567,12 @@ static void on_patient_data(struct assess *a, const struct proto_evidence *ev, u
     char to[160], text[FINDING_TEXT_MAX], detail[FINDING_DETAIL_MAX], service[24];
     char ip[ADDR_TEXT_MAX];
 
-    side_text(a, ev->flow, !ev->side, ids[!ev->side], to, sizeof(to));
     addr_text(ev->flow->key.family, flow_side_addr(ev->flow, !ev->side), ip, sizeof(ip));
+    say(detail, sizeof(detail), "to:%s", ip);
+    if (count_again(a, kind, ids[ev->side], detail, ev->ts_us)) {
+        return;
+    }
+    side_text(a, ev->flow, !ev->side, ids[!ev->side], to, sizeof(to));
     service_of(ev->flow, service, sizeof(service));
     if (kind == FIND_PHI_HL7_CLEAR) {
         say(text, sizeof(text),
@@ -553,7 +582,6 @@ static void on_patient_data(struct assess *a, const struct proto_evidence *ev, u
         say(text, sizeof(text), "sent %s to %s with C-STORE over a plain association on %s",
                  value, to, service);
     }
-    say(detail, sizeof(detail), "to:%s", ip);
     raise_finding(a, &(struct raise){kind, ids[ev->side], ids[!ev->side], detail, text,
                                      ev->ts_us, ev->flow, 0});
 }
@@ -579,7 +607,9 @@ static void on_smb(struct assess *a, const struct proto_evidence *ev, uint32_t i
 
 static bool assessed_kind(const char *kind)
 {
-    return strncmp(kind, "login.", 6) == 0 || strncmp(kind, "tls.", 4) == 0 ||
+    return strncmp(kind, "login.", 6) == 0 || strcmp(kind, "tls.version") == 0 ||
+           strcmp(kind, "tls.cipher") == 0 || strcmp(kind, "tls.cert_not_after") == 0 ||
+           strcmp(kind, "tls.cert_self_signed") == 0 ||
            strcmp(kind, "hl7.pid") == 0 || strcmp(kind, "dicom.c_store") == 0 ||
            strcmp(kind, "mqtt.anonymous") == 0 || strcmp(kind, "smb.dialect") == 0;
 }
