@@ -420,14 +420,23 @@ static void apply_fingerprints(struct run_state *rs)
     fp_collector_each(rs->fp, apply_fingerprint, &a);
 }
 
+/* The path of a shipped data file. Returns 0, or -1 having said why. */
+static int find_data(const char *name, char *path, size_t len)
+{
+    if (rules_find_data(name, path, len) < 0) {
+        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
+                        "directory holding it\n", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads the shipped rules and the user's. Returns 0, or -1 having said why. */
 static int load_rules(const struct analyze_opts *o, struct rules *r)
 {
     char path[PATH_LEN_MAX], err[RULES_ERROR_LEN];
 
-    if (rules_find_data(RULES_FILE_DEFAULT, path, sizeof(path)) < 0) {
-        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
-                        "directory holding it\n", RULES_FILE_DEFAULT);
+    if (find_data(RULES_FILE_DEFAULT, path, sizeof(path)) < 0) {
         return -1;
     }
     if (rules_load(r, path, err) < 0 || (o->rules_file != NULL &&
@@ -472,9 +481,7 @@ static int open_assess(const struct analyze_opts *o, struct run_state *rs)
 {
     char path[PATH_LEN_MAX], err[CRED_ERROR_LEN], verr[VULN_ERROR_LEN];
 
-    if (rules_find_data(CREDENTIALS_FILE, path, sizeof(path)) < 0) {
-        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
-                        "directory holding it\n", CREDENTIALS_FILE);
+    if (find_data(CREDENTIALS_FILE, path, sizeof(path)) < 0) {
         return -1;
     }
     rs->credentials = cred_load(path, err);
@@ -482,9 +489,7 @@ static int open_assess(const struct analyze_opts *o, struct run_state *rs)
         fprintf(stderr, "wardwatch analyze: %s\n", err);
         return -1;
     }
-    if (rules_find_data(VULNS_FILE, path, sizeof(path)) < 0) {
-        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
-                        "directory holding it\n", VULNS_FILE);
+    if (find_data(VULNS_FILE, path, sizeof(path)) < 0) {
         return -1;
     }
     rs->vulns = vuln_load(path, verr);
@@ -495,9 +500,7 @@ static int open_assess(const struct analyze_opts *o, struct run_state *rs)
     if (apply_stored_imports(o, rs->vulns) < 0) {
         return -1;
     }
-    if (rules_find_data(LIFECYCLE_FILE, path, sizeof(path)) < 0) {
-        fprintf(stderr, "wardwatch analyze: cannot find data/%s; set WARDWATCH_DATA to the "
-                        "directory holding it\n", LIFECYCLE_FILE);
+    if (find_data(LIFECYCLE_FILE, path, sizeof(path)) < 0) {
         return -1;
     }
     rs->lifecycle = lifecycle_load(path, verr);
