@@ -24,7 +24,7 @@ static bool parse_number(const char *s, double *out)
     return end != s && *end == '\0' && isfinite(*out);
 }
 
-/* The Balabit names: NoButton, Left, Right, Middle, Scroll; Move, Pressed, Released, Drag, Down, Up. */
+/* The Balabit buttons: NoButton, Left, Right, Middle, Scroll. */
 static bool csv_button(const char *s, enum mouse_button *b)
 {
     static const char *const names[] = {"NoButton", "Left", "Right", "Middle", "Scroll"};
@@ -38,6 +38,7 @@ static bool csv_button(const char *s, enum mouse_button *b)
     return false;
 }
 
+/* The Balabit states: Move, Pressed, Released, Drag, and Down and Up of the wheel. */
 static bool csv_state(const char *s, enum mouse_state *st)
 {
     static const struct {

@@ -113,7 +113,8 @@ static void pause_then_click(void **state)
     const struct mouse_event evs[] = {
         ev(0.0, 0, 0, MOUSE_NO_BUTTON, MOUSE_MOVE),  ev(0.1, 5, 0, MOUSE_NO_BUTTON, MOUSE_MOVE),
         ev(0.2, 10, 0, MOUSE_NO_BUTTON, MOUSE_MOVE), ev(5.0, 100, 100, MOUSE_NO_BUTTON, MOUSE_MOVE),
-        ev(5.1, 100, 110, MOUSE_NO_BUTTON, MOUSE_MOVE), ev(5.2, 100, 120, MOUSE_LEFT, MOUSE_PRESSED),
+        ev(5.1, 100, 110, MOUSE_NO_BUTTON, MOUSE_MOVE),
+        ev(5.2, 100, 120, MOUSE_LEFT, MOUSE_PRESSED),
         ev(5.35, 100, 120, MOUSE_LEFT, MOUSE_RELEASED),
     };
     struct mouse_segmenter *s = calloc(1, sizeof(*s));
