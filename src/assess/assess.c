@@ -210,17 +210,20 @@ static uint64_t finding_key(enum finding_kind kind, uint32_t device, const char 
     return h != 0 ? h : 1;
 }
 
-/* The kind's severity, one step more severe on a device of high or life-sustaining criticality. */
+enum finding_severity finding_severity_on(enum finding_severity s, enum criticality c)
+{
+    return (c == CRIT_LIFE_SUSTAINING || c == CRIT_HIGH) && s > FIND_HIGH
+               ? (enum finding_severity)(s - 1)
+               : s;
+}
+
+/* The raise's severity (or its kind's) on its device. */
 static enum finding_severity severity_for(const struct assess *a, const struct raise *r)
 {
     const struct inv_device *d = inventory_device_by_id(a->cfg.inv, r->device);
-    enum finding_severity s = r->severity != 0 ? r->severity : kinds[r->kind].severity;
-    enum criticality c = d != NULL ? inventory_criticality(a->cfg.inv, d) : CRIT_LOW;
 
-    if ((c == CRIT_LIFE_SUSTAINING || c == CRIT_HIGH) && s > FIND_HIGH) {
-        s = (enum finding_severity)(s - 1);
-    }
-    return s;
+    return finding_severity_on(r->severity != 0 ? r->severity : kinds[r->kind].severity,
+                               d != NULL ? inventory_criticality(a->cfg.inv, d) : CRIT_LOW);
 }
 
 static void write_event(const struct assess *a, const struct finding *f,
@@ -728,24 +731,35 @@ static void note_link(struct assess *a, const struct ww_flow *f, const uint32_t 
                                                   ts_us};
 }
 
+/* A service of the site's own that answered: legacy, or open to the internet. */
+static void service_reply(struct assess *a, const struct ww_flow *f, uint32_t server,
+                          bool from_outside, uint64_t ts_us)
+{
+    const char *legacy = on_site(f, 1) ? legacy_service(f) : NULL;
+    char service[24], text[FINDING_TEXT_MAX], client[ADDR_TEXT_MAX];
+
+    if (legacy == NULL && !from_outside) {
+        return; /* the common case: nothing to say, nothing formatted */
+    }
+    service_of(f, service, sizeof(service));
+    if (legacy != NULL && !count_again(a, FIND_LEGACY_SERVICE, server, service, ts_us)) {
+        say(text, sizeof(text), "answered %s on %s", legacy, service);
+        raise_finding(a, &(struct raise){FIND_LEGACY_SERVICE, server, 0, service, text, ts_us, f,
+                                         0});
+    }
+    if (from_outside && !count_again(a, FIND_INTERNET_EXPOSED, server, service, ts_us)) {
+        addr_text(f->key.family, flow_side_addr(f, 0), client, sizeof(client));
+        say(text, sizeof(text), "answered %s from the internet address %s", service, client);
+        raise_finding(a, &(struct raise){FIND_INTERNET_EXPOSED, server, 0, service, text, ts_us,
+                                         f, 0});
+    }
+}
+
 void assess_flow_reply(struct assess *a, const struct ww_flow *f, const uint32_t ids[2],
                        uint64_t ts_us)
 {
-    const char *legacy = legacy_service(f);
-    char service[24], text[FINDING_TEXT_MAX], client[ADDR_TEXT_MAX];
-
-    service_of(f, service, sizeof(service));
-    if (ids[1] != 0 && legacy != NULL && on_site(f, 1)) {
-        say(text, sizeof(text), "answered %s on %s", legacy, service);
-        raise_finding(a, &(struct raise){FIND_LEGACY_SERVICE, ids[1], 0, service, text, ts_us,
-                                         f, 0});
-    }
-    if (ids[1] != 0 && ids[0] == 0 && side_outside(f, 0)) {
-        addr_text(f->key.family, flow_side_addr(f, 0), client, sizeof(client));
-        say(text, sizeof(text), "answered %s from the internet address %s", service,
-                 client);
-        raise_finding(a, &(struct raise){FIND_INTERNET_EXPOSED, ids[1], 0, service, text, ts_us,
-                                         f, 0});
+    if (ids[1] != 0) {
+        service_reply(a, f, ids[1], ids[0] == 0 && side_outside(f, 0), ts_us);
     }
     if (ids[0] != 0 && ids[1] == 0 && side_outside(f, 1)) {
         note_contact(a, f, ids[0], ts_us);

@@ -103,6 +103,9 @@ size_t assess_link_count(const struct assess *a);
 const struct assess_link *assess_link(const struct assess *a, size_t i);
 uint64_t assess_links_dropped(const struct assess *a);
 
+/* A severity made one step more severe on a device of high or life-sustaining criticality. */
+enum finding_severity finding_severity_on(enum finding_severity s, enum criticality c);
+
 const char *finding_kind_name(enum finding_kind k);
 const char *finding_severity_name(enum finding_severity s);
 /* The finding's title and the fix, in plain words. */

@@ -11,6 +11,7 @@
 #include "util/fields.h"
 #include "util/grow.h"
 #include "util/sha256.h"
+#include "util/wipe.h"
 
 #define CRED_LINE_MAX 1024
 #define CRED_SALT_LEN 16
@@ -21,16 +22,6 @@ struct cred_catalog {
     size_t n, cap;
     uint8_t salt[CRED_SALT_LEN];
 };
-
-/* Overwrites bytes that held a secret, in a way the compiler keeps. */
-static void wipe(void *p, size_t len)
-{
-    volatile uint8_t *v = p;
-
-    for (size_t i = 0; i < len; i++) {
-        v[i] = 0;
-    }
-}
 
 static void cred_hash(const struct cred_catalog *c, const uint8_t *user, size_t user_len,
                       const uint8_t *secret, size_t secret_len, uint8_t out[32])
@@ -44,7 +35,7 @@ static void cred_hash(const struct cred_catalog *c, const uint8_t *user, size_t 
     sha256_update(&h, user, user_len);
     sha256_update(&h, secret, secret_len);
     sha256_final(&h, out);
-    wipe(&h, sizeof(h));
+    wipe_secret(&h, sizeof(h));
 }
 
 static int copy_field(char *dst, size_t cap, const char *src, const char *what, char *why,
@@ -133,11 +124,6 @@ size_t cred_count(const struct cred_catalog *c)
     return c->n;
 }
 
-const struct cred_entry *cred_entry(const struct cred_catalog *c, size_t i)
-{
-    return i < c->n ? &c->list[i] : NULL;
-}
-
 /* Whether the comma-separated list names word (or is "any"). */
 static bool list_has(const char *list, const char *word)
 {
@@ -178,7 +164,7 @@ const struct cred_entry *cred_match(const struct cred_catalog *c, const char *se
     if (found == NULL) {
         *from = c->n;
     }
-    wipe(h, sizeof(h));
+    wipe_secret(h, sizeof(h));
     return found;
 }
 

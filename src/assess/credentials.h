@@ -37,7 +37,6 @@ struct cred_catalog *cred_load(const char *path, char *err);
 void cred_free(struct cred_catalog *c);
 
 size_t cred_count(const struct cred_catalog *c);
-const struct cred_entry *cred_entry(const struct cred_catalog *c, size_t i);
 
 /*
  * The first entry (from index *from on) whose user and password are these

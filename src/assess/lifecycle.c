@@ -132,11 +132,6 @@ void lifecycle_free(struct lifecycle *l)
     free(l);
 }
 
-size_t lifecycle_count(const struct lifecycle *l)
-{
-    return l->n;
-}
-
 /* Every version of an "all" entry; otherwise a version seen and within the entry's. */
 static bool out_of_support(const struct lifecycle_entry *e, const char *version)
 {

@@ -33,7 +33,6 @@ struct lifecycle;
  */
 struct lifecycle *lifecycle_load(const char *path, char *err);
 void lifecycle_free(struct lifecycle *l);
-size_t lifecycle_count(const struct lifecycle *l);
 
 struct lifecycle_match {
     const struct lifecycle_entry *e;

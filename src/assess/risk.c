@@ -44,7 +44,7 @@ static double vuln_weight(const struct risk_finding *f)
     return f->cvss / 10.0 * (f->exploited ? 1.0 : 0.6) * (f->confidence == VULN_HIGH ? 1.0 : 0.5);
 }
 
-double risk_impact(enum criticality c)
+static double risk_impact(enum criticality c)
 {
     switch (c) {
     case CRIT_LIFE_SUSTAINING:

@@ -127,6 +127,4 @@ int risk_compute(const struct risk_input *in, struct risk_score *scores,
 /* The devices' indexes by score, highest first (ties by criticality, then store id). */
 void risk_rank(const struct risk_input *in, const struct risk_score *scores, size_t *order);
 
-double risk_impact(enum criticality c);
-
 #endif

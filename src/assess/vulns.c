@@ -470,7 +470,8 @@ static int stage_add(struct staged *s, struct vuln *v, char *why, size_t len)
     }
     if (s->n_add == sizeof(s->add) / sizeof(s->add[0])) {
         vuln_release(v);
-        snprintf(why, len, "more than %zu entries in one file", s->n_add);
+        snprintf(why, len, "more than %zu entries in one file; split it and import the parts",
+                 s->n_add);
         return -1;
     }
     s->add[s->n_add++] = v;
@@ -493,7 +494,8 @@ static int stage_kev(const struct vuln_catalog *c, const json_t *doc, struct sta
             return -1;
         }
         if (s->n_kev == sizeof(s->kev_cves) / sizeof(s->kev_cves[0])) {
-            snprintf(why, len, "more than %zu entries in one file", s->n_kev);
+            snprintf(why, len, "more than %zu entries in one file; split it and import the parts",
+                     s->n_kev);
             return -1;
         }
         s->kev_cves[s->n_kev++] = cve;
@@ -673,19 +675,6 @@ char *vuln_file_text(const char *path, char *err)
     return text;
 }
 
-int vuln_import(struct vuln_catalog *c, const char *path, char *err)
-{
-    char *text = vuln_file_text(path, err);
-    int rc;
-
-    if (text == NULL) {
-        return -1;
-    }
-    rc = vuln_import_text(c, text, path, err);
-    free(text);
-    return rc;
-}
-
 int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path, char *err)
 {
     static struct staged s; /* large; imports run one at a time, off the packet path */
@@ -705,18 +694,7 @@ int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path,
         json_decref(doc);
         return -1;
     }
-    for (size_t i = 0; i < s.n_kev; i++) {
-        struct vuln *v = find_cve(c, s.kev_cves[i]);
-
-        if (v != NULL && !v->kev) {
-            v->kev = true;
-            changed++;
-        }
-    }
     for (size_t i = 0; i < s.n_add; i++) {
-        struct vuln *dup = find_cve(c, s.add[i]->cve);
-
-        s.add[i]->kev = s.add[i]->kev || (dup != NULL && dup->kev);
         if (catalog_add(c, s.add[i]) < 0) {
             snprintf(err, VULN_ERROR_LEN, "out of memory");
             s.n_add = 0;
@@ -725,10 +703,11 @@ int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path,
         }
         changed++;
     }
-    for (size_t i = 0; i < s.n_kev; i++) { /* KEV entries just added are known exploited */
+    for (size_t i = 0; i < s.n_kev; i++) { /* every entry of a listed CVE is known exploited */
         for (size_t k = 0; k < c->n; k++) {
-            if (strcmp(c->list[k]->cve, s.kev_cves[i]) == 0) {
+            if (!c->list[k]->kev && strcmp(c->list[k]->cve, s.kev_cves[i]) == 0) {
                 c->list[k]->kev = true;
+                changed += k < c->n - s.n_add; /* an entry added above is counted already */
             }
         }
     }

@@ -50,19 +50,18 @@ struct vuln_catalog *vuln_load(const char *path, char *err);
 void vuln_free(struct vuln_catalog *c);
 
 /*
- * Merges a file in a public format into the catalog: CISA's KEV catalog
- * JSON (its entries mark known CVEs as exploited; unknown ones are added
- * for their vendor and product, all versions) or CVE JSON 5 records (one
- * record, or an array of them, or NVD's 2.0 API answer holding them). A
- * file that cannot be read, or is in neither format, is refused whole with
- * the reason in err, the catalog unchanged. Returns entries added or
+ * Merges the text of a file in a public format into the catalog: CISA's
+ * KEV catalog JSON (its entries mark known CVEs as exploited; unknown
+ * ones are added for their vendor and product, versions unknown) or CVE JSON
+ * 5 records (one record, or an array of them). A text that cannot be
+ * read, or is in neither format, is refused whole with the reason in err
+ * (path names it), the catalog unchanged. Returns entries added or
  * changed, or -1.
  */
-int vuln_import(struct vuln_catalog *c, const char *path, char *err);
+int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path, char *err);
+
 /* A whole file's text (to free), or NULL with the reason in err. */
 char *vuln_file_text(const char *path, char *err);
-/* vuln_import for a file's text, already read; path names it in messages. */
-int vuln_import_text(struct vuln_catalog *c, const char *text, const char *path, char *err);
 
 size_t vuln_count(const struct vuln_catalog *c);
 const struct vuln *vuln_at(const struct vuln_catalog *c, size_t i);

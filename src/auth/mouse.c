@@ -258,7 +258,7 @@ static void turns(const struct mouse_point *p, size_t n, double *total, double *
 
 void mouse_features(const struct mouse_point *p, size_t n, struct mouse_action *a)
 {
-    static double v[MOUSE_POINTS_MAX];
+    double v[MOUSE_POINTS_MAX]; /* 32 KiB: the speeds of one action's segments */
     double ex = p[n - 1].x - p[0].x, ey = p[n - 1].y - p[0].y, total_turn;
 
     a->n_points = (uint32_t)n;
@@ -271,13 +271,6 @@ void mouse_features(const struct mouse_point *p, size_t n, struct mouse_action *
     accel_jerk(p, n, v, &a->mean_accel, &a->mean_jerk);
     turns(p, n, &total_turn, &a->mean_angle_change);
     a->curvature = a->distance_px > 0 ? total_turn / a->distance_px : 0;
-}
-
-const char *mouse_action_name(enum mouse_action_type t)
-{
-    static const char *const names[] = {"move", "point-click", "drag-drop"};
-
-    return t <= MOUSE_ACTION_DRAG_DROP ? names[t] : "unknown";
 }
 
 /* ---- segmentation -------------------------------------------------------- */

@@ -106,6 +106,4 @@ int mouse_segmenter_flush(struct mouse_segmenter *s, struct mouse_action *out);
 /* The features of n points (n >= 2) into a (type and click hold time are the caller's). */
 void mouse_features(const struct mouse_point *p, size_t n, struct mouse_action *a);
 
-const char *mouse_action_name(enum mouse_action_type t);
-
 #endif

@@ -177,16 +177,14 @@ static void subject_of(const json_t *dev, struct vuln_subject *s, const char **k
     }
 }
 
-/* The finding's severity: the score's, one step more severe on a critical device. */
+/* The finding's severity: the score's, on a device of the stored criticality. */
 static const char *severity_text(const struct vuln *v, const char *criticality)
 {
-    int s = vuln_severity(v);
+    enum criticality c = CRIT_LOW;
 
-    if ((strcmp(criticality, "life-sustaining") == 0 || strcmp(criticality, "high") == 0) &&
-        s > 1) {
-        s--;
-    }
-    return finding_severity_name((enum finding_severity)s);
+    (void)rules_criticality_parse(criticality, &c);
+    return finding_severity_name(
+        finding_severity_on((enum finding_severity)vuln_severity(v), c));
 }
 
 /* Stores one device's matches; appends the new ones to fresh. Returns matches, or -1. */

@@ -136,7 +136,11 @@ static void note_kind(struct open_alert *o, const char *kind, int severity)
 static void open_alert(struct alerts *a, struct open_alert *o, uint64_t ts_us, uint32_t id,
                        const char *kind, const char *reason)
 {
-    memset(o, 0, sizeof(*o));
+    uint64_t alerts = o->total_alerts, departures = o->total_departures;
+
+    memset(o, 0, sizeof(*o)); /* the alert before it is done; the device's totals go on */
+    o->total_alerts = alerts + 1;
+    o->total_departures = departures;
     o->open = true;
     o->severity = alerts_severity(a->inv, id, kind);
     o->first_us = o->last_us = ts_us;
@@ -164,11 +168,7 @@ void alerts_add(struct alerts *a, uint64_t ts_us, uint32_t id, const char *kind,
         o->open = false;
     }
     if (!o->open) {
-        uint64_t alerts = o->total_alerts, departures = o->total_departures;
-
         open_alert(a, o, ts_us, id, kind, reason);
-        o->total_alerts = alerts + 1;
-        o->total_departures = departures;
         return;
     }
     o->count++;

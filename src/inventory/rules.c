@@ -30,7 +30,7 @@ const char *rules_criticality_name(enum criticality c)
     return (unsigned)c < sizeof(crit_names) / sizeof(crit_names[0]) ? crit_names[c] : "low";
 }
 
-static int crit_parse(const char *s, enum criticality *out)
+int rules_criticality_parse(const char *s, enum criticality *out)
 {
     for (size_t i = 0; i < sizeof(crit_names) / sizeof(crit_names[0]); i++) {
         if (strcmp(s, crit_names[i]) == 0) {
@@ -168,7 +168,7 @@ static int parse_class(struct rules *r, char *s, char *why, size_t why_len)
     int idx;
 
     if (copy_name(c.name, sizeof(c.name), name, "class name", why, why_len) < 0 ||
-        crit == NULL || crit_parse(crit, &c.criticality) < 0) {
+        crit == NULL || rules_criticality_parse(crit, &c.criticality) < 0) {
         if (why[0] == '\0') {
             snprintf(why, why_len, "criticality must be life-sustaining, high, medium or low");
         }

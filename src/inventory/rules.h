@@ -79,6 +79,8 @@ int rules_class_find(const struct rules *r, const char *name);
 bool rules_match(const regex_t *re, const char *value, size_t len);
 
 const char *rules_criticality_name(enum criticality c);
+/* The criticality of a name rules_criticality_name gives. Returns 0, or -1 for another name. */
+int rules_criticality_parse(const char *s, enum criticality *out);
 
 /*
  * Finds the shipped rules file: $WARDWATCH_DATA/NAME, then data/NAME beside

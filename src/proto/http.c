@@ -31,6 +31,7 @@
 #include "proto/proto.h"
 #include "util/base64.h"
 #include "util/cursor.h"
+#include "util/wipe.h"
 
 #define HTTP_LINE_MAX 8192      /* bytes of one line, LF included; longer is malformed */
 #define HTTP_FIELDS_MAX 256     /* header or trailer fields per message */
@@ -312,16 +313,6 @@ static struct http_tx *http_queue_pop(struct http_state *st)
     return tx;
 }
 
-/* Overwrites bytes that held a secret, in a way the compiler keeps. */
-static void http_wipe(void *p, size_t len)
-{
-    volatile uint8_t *v = p;
-
-    for (size_t i = 0; i < len; i++) {
-        v[i] = 0;
-    }
-}
-
 /*
  * Basic credentials (RFC 7617: base64 of user ":" password): the user is
  * kept for the event; user and password are handed to the credential
@@ -358,7 +349,7 @@ static void http_basic_user(struct http_dir *d, struct http_tx *tx, struct http_
         memcpy(tx->user, plain, tx->user_len);
         proto_credential(d->ctx, "http", plain, colon, plain + colon + 1, n - colon - 1);
     }
-    http_wipe(plain, sizeof(plain));
+    wipe_secret(plain, sizeof(plain));
 }
 
 /* Authorization: scheme SP credentials. Only the Basic scheme is read. */

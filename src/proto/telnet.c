@@ -34,6 +34,7 @@
 #include "output/json.h"
 #include "proto/proto.h"
 #include "util/cursor.h"
+#include "util/wipe.h"
 
 #define TELNET_PORT 23
 #define TELNET_LINE_MAX 256        /* bytes of a line kept; the rest is cut */
@@ -182,16 +183,6 @@ static void tn_set_bit(uint8_t *set, uint8_t opt, bool on)
 static uint8_t tn_lower(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
-}
-
-/* Overwrites bytes that held a secret, in a way the compiler keeps. */
-static void tn_wipe(void *p, size_t len)
-{
-    volatile uint8_t *v = p;
-
-    for (size_t i = 0; i < len; i++) {
-        v[i] = 0;
-    }
 }
 
 /*
@@ -492,7 +483,7 @@ static void tn_client_line(const struct proto_ctx *ctx, struct telnet_state *st)
         telnet_password_seen(ctx, st, line->buf, line->len);
         st->attempt = TN_ATT_PW;
     }
-    tn_wipe(line->buf, line->len);
+    wipe_secret(line->buf, line->len);
     line->len = 0;
     line->cut = false;
 }
@@ -696,7 +687,7 @@ static void telnet_state_free(void *state)
 {
     struct telnet_state *st = state;
 
-    tn_wipe(st->dir[0].line.buf, sizeof(st->dir[0].line.buf)); /* may hold a password */
+    wipe_secret(st->dir[0].line.buf, sizeof(st->dir[0].line.buf)); /* may hold a password */
 }
 
 const struct proto_parser proto_telnet_parser = {

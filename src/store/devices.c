@@ -53,14 +53,6 @@ static void fmt_addr(uint8_t family, const uint8_t *a, char *out, size_t len)
     }
 }
 
-static void bind_time(sqlite3_stmt *st, int col, uint64_t ts_us)
-{
-    char t[JB_TIME_LEN + 1];
-
-    jb_format_time(ts_us, t);
-    sqlite3_bind_text(st, col, t, JB_TIME_LEN, SQLITE_TRANSIENT);
-}
-
 static void bind_opt_text(sqlite3_stmt *st, int col, const char *s)
 {
     if (s != NULL && *s != '\0') {
@@ -121,6 +113,20 @@ void store_device_key(const struct inv_device *d, char *out, size_t len)
     snprintf(out, len, "%s:%s", d->has_mac ? "mac" : "ip", text);
 }
 
+sqlite3_int64 store_device_id(sqlite3_stmt *ids, const struct inventory *inv, uint32_t id)
+{
+    const struct inv_device *d = inventory_device_by_id(inv, id);
+    char key[STORE_DEVICE_KEY_LEN];
+
+    if (d == NULL) {
+        return 0;
+    }
+    store_device_key(d, key, sizeof(key));
+    sqlite3_reset(ids);
+    sqlite3_bind_text(ids, 1, key, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(ids) == SQLITE_ROW ? sqlite3_column_int64(ids, 0) : 0;
+}
+
 /* Upserts the device row. Returns its id, or -1. */
 static sqlite3_int64 save_device_row(sqlite3_stmt *st, const struct inventory *inv,
                                      const struct inv_device *d)
@@ -139,8 +145,8 @@ static sqlite3_int64 save_device_row(sqlite3_stmt *st, const struct inventory *i
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     bind_opt_text(st, 2, d->has_mac ? mac : NULL);
     bind_opt_text(st, 3, ip);
-    bind_time(st, 4, d->first_us);
-    bind_time(st, 5, d->last_us);
+    store_bind_time(st, 4, d->first_us);
+    store_bind_time(st, 5, d->last_us);
     bind_identity(st, inv, d);
     sqlite3_bind_int(st, 14, d->gateway);
     sqlite3_bind_int64(st, 15, (sqlite3_int64)d->flows);
@@ -164,8 +170,8 @@ static int save_details(struct save_stmts *ss, sqlite3_int64 id, const struct in
         sqlite3_reset(ss->addr);
         sqlite3_bind_int64(ss->addr, 1, id);
         sqlite3_bind_text(ss->addr, 2, ip, -1, SQLITE_TRANSIENT);
-        bind_time(ss->addr, 3, d->addrs[i].first_us);
-        bind_time(ss->addr, 4, d->addrs[i].last_us);
+        store_bind_time(ss->addr, 3, d->addrs[i].first_us);
+        store_bind_time(ss->addr, 4, d->addrs[i].last_us);
         if (sqlite3_step(ss->addr) != SQLITE_DONE) {
             return -1;
         }
@@ -177,8 +183,8 @@ static int save_details(struct save_stmts *ss, sqlite3_int64 id, const struct in
         sqlite3_bind_int64(ss->evidence, 1, id);
         sqlite3_bind_text(ss->evidence, 2, e->kind, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(ss->evidence, 3, e->value, -1, SQLITE_TRANSIENT);
-        bind_time(ss->evidence, 4, e->first_us);
-        bind_time(ss->evidence, 5, e->last_us);
+        store_bind_time(ss->evidence, 4, e->first_us);
+        store_bind_time(ss->evidence, 5, e->last_us);
         sqlite3_bind_int64(ss->evidence, 6, e->count);
         if (sqlite3_step(ss->evidence) != SQLITE_DONE) {
             return -1;

@@ -22,6 +22,12 @@ int store_save_devices(struct ww_store *s, const struct inventory *inv, char *er
 /* The key a device is stored under: "mac:..." or, known only by address, "ip:...". */
 void store_device_key(const struct inv_device *d, char *out, size_t len);
 
+/* The statement store_device_id takes: prepare it once for many lookups. */
+#define STORE_SQL_DEVICE_ID "SELECT id FROM devices WHERE key = ?1"
+
+/* The stored id of inventory device id (by its key), or 0 when it is not stored. */
+sqlite3_int64 store_device_id(sqlite3_stmt *ids, const struct inventory *inv, uint32_t id);
+
 /*
  * Every stored device as a JSON array of objects (id, mac, ip, addresses,
  * first_seen, last_seen, class, category, criticality, confidence, vendor,

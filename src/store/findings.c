@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* store/findings: saves the findings and reads them back (findings.h). */
+/* store/findings: saves the findings and the user's vulnerability files (findings.h). */
 #include "store/findings.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "output/json.h"
 #include "store/devices.h"
-
-static const char *const sql_device_id = "SELECT id FROM devices WHERE key = ?1";
 
 static const char *const sql_finding =
     "INSERT INTO findings (device_id, kind, detail, severity, title, evidence, fix, peer_id,"
@@ -20,38 +17,6 @@ static const char *const sql_finding =
     " peer_id = excluded.peer_id, first_seen = min(first_seen, excluded.first_seen),"
     " last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count,"
     " cvss = excluded.cvss, exploited = excluded.exploited, confidence = excluded.confidence";
-
-static const char *const sql_load =
-    "SELECT id, device_id, kind, detail, severity, title, evidence, fix, peer_id, first_seen,"
-    " last_seen, count, cvss, exploited, confidence FROM findings"
-    " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, device_id, id";
-
-/* The stored id of an inventory device, or 0 when it has none. */
-static sqlite3_int64 stored_id(sqlite3_stmt *st, const struct inventory *inv, uint32_t id)
-{
-    const struct inv_device *d = inventory_device_by_id(inv, id);
-    char key[STORE_DEVICE_KEY_LEN];
-    sqlite3_int64 out = 0;
-
-    if (d == NULL) {
-        return 0;
-    }
-    store_device_key(d, key, sizeof(key));
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        out = sqlite3_column_int64(st, 0);
-    }
-    return out;
-}
-
-static void bind_time(sqlite3_stmt *st, int col, uint64_t ts_us)
-{
-    char t[JB_TIME_LEN + 1];
-
-    jb_format_time(ts_us, t);
-    sqlite3_bind_text(st, col, t, JB_TIME_LEN, SQLITE_TRANSIENT);
-}
 
 /* A vulnerability's score, exploitation and match confidence (?12 to ?14); NULL otherwise. */
 static void bind_vuln(sqlite3_stmt *st, bool vuln, double cvss, bool exploited,
@@ -72,8 +37,8 @@ static void bind_vuln(sqlite3_stmt *st, bool vuln, double cvss, bool exploited,
 static int save_one(sqlite3_stmt *ids, sqlite3_stmt *st, const struct inventory *inv,
                     const struct finding *f)
 {
-    sqlite3_int64 device = stored_id(ids, inv, f->device);
-    sqlite3_int64 peer = f->peer != 0 ? stored_id(ids, inv, f->peer) : 0;
+    sqlite3_int64 device = store_device_id(ids, inv, f->device);
+    sqlite3_int64 peer = f->peer != 0 ? store_device_id(ids, inv, f->peer) : 0;
 
     if (device == 0) {
         return 0;
@@ -91,8 +56,8 @@ static int save_one(sqlite3_stmt *ids, sqlite3_stmt *st, const struct inventory 
     } else {
         sqlite3_bind_null(st, 8);
     }
-    bind_time(st, 9, f->first_us);
-    bind_time(st, 10, f->last_us);
+    store_bind_time(st, 9, f->first_us);
+    store_bind_time(st, 10, f->last_us);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)f->count);
     bind_vuln(st, f->kind == FIND_VULNERABILITY, f->cvss, f->exploited, f->confidence);
     return sqlite3_step(st) == SQLITE_DONE ? 1 : -1;
@@ -105,7 +70,7 @@ int store_save_findings(struct ww_store *s, const struct assess *a, const struct
     sqlite3_stmt *ids = NULL, *st = NULL;
     int n = 0, rc = 0;
 
-    if (sqlite3_prepare_v2(db, sql_device_id, -1, &ids, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(db, STORE_SQL_DEVICE_ID, -1, &ids, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, sql_finding, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, STORE_ERROR_LEN, "preparing the finding statements: %s",
                  sqlite3_errmsg(db));
@@ -133,44 +98,6 @@ int store_save_findings(struct ww_store *s, const struct assess *a, const struct
     return store_commit(s, err) < 0 ? -1 : n;
 }
 
-json_t *store_load_findings(struct ww_store *s, char *err)
-{
-    sqlite3 *db = store_db(s);
-    sqlite3_stmt *st;
-    json_t *all = json_array();
-    int rc;
-
-    if (all == NULL || sqlite3_prepare_v2(db, sql_load, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, STORE_ERROR_LEN, "reading findings: %s", sqlite3_errmsg(db));
-        json_decref(all);
-        return NULL;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *row = json_object();
-
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            int type = sqlite3_column_type(st, c);
-            json_t *v = json_null();
-
-            if (type == SQLITE_INTEGER) {
-                v = json_integer(sqlite3_column_int64(st, c));
-            } else if (type == SQLITE_TEXT) {
-                v = json_string((const char *)sqlite3_column_text(st, c));
-            }
-
-            json_object_set_new(row, sqlite3_column_name(st, c), v);
-        }
-        json_array_append_new(all, row);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, STORE_ERROR_LEN, "reading findings: %s", sqlite3_errmsg(db));
-        json_decref(all);
-        return NULL;
-    }
-    return all;
-}
-
 int store_put_finding(struct ww_store *s, const struct store_finding *f, bool *was_new,
                       char *err)
 {
@@ -196,8 +123,8 @@ int store_put_finding(struct ww_store *s, const struct store_finding *f, bool *w
     sqlite3_bind_text(st, 6, f->evidence, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, f->fix, -1, SQLITE_STATIC);
     sqlite3_bind_null(st, 8);
-    bind_time(st, 9, f->first_us);
-    bind_time(st, 10, f->last_us);
+    store_bind_time(st, 9, f->first_us);
+    store_bind_time(st, 10, f->last_us);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)f->count);
     bind_vuln(st, f->vuln != NULL, f->vuln != NULL ? f->vuln->cvss : 0,
               f->vuln != NULL && f->vuln->kev, f->confidence);
@@ -225,7 +152,7 @@ int store_add_vuln_import(struct ww_store *s, const char *source, const char *co
         return -1;
     }
     sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
-    bind_time(st, 2, (uint64_t)time(NULL) * 1000000u);
+    store_bind_time(st, 2, (uint64_t)time(NULL) * 1000000u);
     sqlite3_bind_text(st, 3, content, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     if (rc < 0) {
@@ -252,7 +179,7 @@ int store_apply_vuln_imports(struct ww_store *s, struct vuln_catalog *c, char *e
         const char *content = (const char *)sqlite3_column_text(st, 1);
 
         if (vuln_import_text(c, content != NULL ? content : "", source, why) < 0) {
-            snprintf(err, STORE_ERROR_LEN, "a stored import: %.400s", why);
+            snprintf(err, STORE_ERROR_LEN, "an earlier import no longer reads: %.400s", why);
             sqlite3_finalize(st);
             return -1;
         }

@@ -3,7 +3,6 @@
 #ifndef WW_STORE_FINDINGS_H
 #define WW_STORE_FINDINGS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,13 +20,6 @@
  */
 int store_save_findings(struct ww_store *s, const struct assess *a, const struct inventory *inv,
                         char *err);
-
-/*
- * Every stored finding as a JSON array of objects (id, device_id, kind,
- * detail, severity, title, evidence, fix, peer_id, first_seen, last_seen,
- * count), most severe first. Returns NULL with a message in err.
- */
-json_t *store_load_findings(struct ww_store *s, char *err);
 
 /* One finding's row, as the table has it, for findings made from stored devices. */
 struct store_finding {

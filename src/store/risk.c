@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/json.h"
 #include "store/devices.h"
 
 static const char *const sql_link =
@@ -22,35 +21,13 @@ static const char *const sql_alert =
     " severity = excluded.severity, last_seen = max(last_seen, excluded.last_seen),"
     " reason = excluded.reason";
 
-static void bind_time(sqlite3_stmt *st, int col, uint64_t ts_us)
-{
-    char t[JB_TIME_LEN + 1];
-
-    jb_format_time(ts_us, t);
-    sqlite3_bind_text(st, col, t, JB_TIME_LEN, SQLITE_TRANSIENT);
-}
-
-/* The stored id of an inventory device (by its key), or 0. */
-static sqlite3_int64 stored_id(sqlite3_stmt *ids, const struct inventory *inv, uint32_t id)
-{
-    const struct inv_device *d = inventory_device_by_id(inv, id);
-    char key[STORE_DEVICE_KEY_LEN];
-
-    if (d == NULL) {
-        return 0;
-    }
-    store_device_key(d, key, sizeof(key));
-    sqlite3_reset(ids);
-    sqlite3_bind_text(ids, 1, key, -1, SQLITE_TRANSIENT);
-    return sqlite3_step(ids) == SQLITE_ROW ? sqlite3_column_int64(ids, 0) : 0;
-}
-
 static int save_links(sqlite3_stmt *ids, sqlite3_stmt *st, const struct assess *a,
                       const struct inventory *inv)
 {
     for (size_t i = 0; i < assess_link_count(a); i++) {
         const struct assess_link *l = assess_link(a, i);
-        sqlite3_int64 c = stored_id(ids, inv, l->client), v = stored_id(ids, inv, l->server);
+        sqlite3_int64 c = store_device_id(ids, inv, l->client);
+        sqlite3_int64 v = store_device_id(ids, inv, l->server);
         char service[16];
 
         if (c == 0 || v == 0) {
@@ -62,8 +39,8 @@ static int save_links(sqlite3_stmt *ids, sqlite3_stmt *st, const struct assess *
         sqlite3_bind_int64(st, 2, v);
         sqlite3_bind_text(st, 3, service, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 4, (sqlite3_int64)l->flows);
-        bind_time(st, 5, l->first_us);
-        bind_time(st, 6, l->last_us);
+        store_bind_time(st, 5, l->first_us);
+        store_bind_time(st, 6, l->last_us);
         if (sqlite3_step(st) != SQLITE_DONE) {
             return -1;
         }
@@ -79,7 +56,7 @@ static int save_alerts(sqlite3_stmt *ids, sqlite3_stmt *st, const struct alerts 
         struct alerts_device ad;
         sqlite3_int64 id;
 
-        if (!alerts_device(alerts, d->id, &ad) || (id = stored_id(ids, inv, d->id)) == 0) {
+        if (!alerts_device(alerts, d->id, &ad) || (id = store_device_id(ids, inv, d->id)) == 0) {
             continue;
         }
         sqlite3_reset(st);
@@ -87,7 +64,7 @@ static int save_alerts(sqlite3_stmt *ids, sqlite3_stmt *st, const struct alerts 
         sqlite3_bind_int64(st, 2, (sqlite3_int64)ad.alerts);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)ad.departures);
         sqlite3_bind_int(st, 4, ad.severity);
-        bind_time(st, 5, ad.last_us);
+        store_bind_time(st, 5, ad.last_us);
         sqlite3_bind_text(st, 6, ad.reason, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) != SQLITE_DONE) {
             return -1;
@@ -103,7 +80,7 @@ int store_save_risk_inputs(struct ww_store *s, const struct assess *a,
     sqlite3_stmt *ids = NULL, *link = NULL, *alert = NULL;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(db, "SELECT id FROM devices WHERE key = ?1", -1, &ids, NULL) ||
+    if (sqlite3_prepare_v2(db, STORE_SQL_DEVICE_ID, -1, &ids, NULL) ||
         sqlite3_prepare_v2(db, sql_link, -1, &link, NULL) ||
         sqlite3_prepare_v2(db, sql_alert, -1, &alert, NULL)) {
         snprintf(err, STORE_ERROR_LEN, "preparing links and alerts: %s", sqlite3_errmsg(db));
@@ -125,14 +102,6 @@ int store_save_risk_inputs(struct ww_store *s, const struct assess *a,
 }
 
 /* ---- reading back -------------------------------------------------------- */
-
-static enum criticality criticality_of(const char *s)
-{
-    return strcmp(s, "life-sustaining") == 0 ? CRIT_LIFE_SUSTAINING
-           : strcmp(s, "high") == 0          ? CRIT_HIGH
-           : strcmp(s, "medium") == 0        ? CRIT_MEDIUM
-                                             : CRIT_LOW;
-}
 
 static enum finding_kind kind_of(const char *s)
 {
@@ -207,7 +176,8 @@ static int device_row(struct risk_input *in, sqlite3_stmt *st)
     d->id = sqlite3_column_int64(st, 0);
     snprintf(d->ip, sizeof(d->ip), "%s", text_col(st, 1));
     snprintf(d->class_name, sizeof(d->class_name), "%s", text_col(st, 2));
-    d->criticality = criticality_of(text_col(st, 3));
+    d->criticality = CRIT_LOW;
+    (void)rules_criticality_parse(text_col(st, 3), &d->criticality);
     snprintf(d->name, sizeof(d->name), "%s", text_col(st, 4));
     return 0;
 }

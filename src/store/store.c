@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "output/json.h"
+
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 struct ww_store {
@@ -263,4 +265,12 @@ void store_close(struct ww_store *s)
     sqlite3_close(s->db);
     free(s->path);
     free(s);
+}
+
+void store_bind_time(sqlite3_stmt *st, int col, uint64_t ts_us)
+{
+    char t[JB_TIME_LEN + 1];
+
+    jb_format_time(ts_us, t);
+    sqlite3_bind_text(st, col, t, JB_TIME_LEN, SQLITE_TRANSIENT);
 }

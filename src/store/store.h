@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define STORE_ERROR_LEN 512
 
@@ -30,6 +31,9 @@ sqlite3 *store_db(struct ww_store *s);
 int store_schema_version(struct ww_store *s);
 /* The newest schema version this build knows. */
 int store_schema_latest(void);
+
+/* Binds a capture time (microseconds) as ISO 8601 text, as events write it. */
+void store_bind_time(sqlite3_stmt *st, int col, uint64_t ts_us);
 
 /* Transactions, for batching writes. Each returns 0 or -1 (message in err). */
 int store_begin(struct ww_store *s, char *err);

@@ -8,8 +8,7 @@ wardwatch analyzes samples/hospital.pcap, learning on the 312 s before the first
 
 - the device that accepted a published default password (the legacy pump) ranks first;
 - every device in the top five has default credentials or a known vulnerability;
-- a device with neither never outranks the legacy pump, and the top five hold no device
-  of low criticality;
+- the top five hold no device of low criticality;
 - the best attack path starts at the attacker's laptop (its alerts make it an entry point)
   and reaches the legacy pump over telnet, the hop's reason naming the default password;
 - every factor and hop says why in words.
@@ -66,8 +65,6 @@ def main():
           "the pump with a default password ranks first (%s)" % (rank[:1] or "none"))
     tally(all(ip in weak for ip in rank[:5]),
           "every device of the top five has default credentials or a known vulnerability")
-    tally(all(d["score"] <= devices[0]["score"] for d in devices if d["ip"] not in weak),
-          "no device without them outranks the pump")
     tally(all(d["criticality"] != "low" for d in devices[:5]),
           "no device of low criticality in the top five")
     best = paths[0]["hops"] if paths else []

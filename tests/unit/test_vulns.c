@@ -160,6 +160,16 @@ static const char *const cve5_json =
     "[{\"lang\": \"en\", \"value\": \"gateway overflow\"}], \"metrics\": [{\"cvssV3_1\": "
     "{\"baseScore\": 9.1}}]}}}";
 
+/* A file merged as `wardwatch vulns --import` merges it. */
+static int vuln_import(struct vuln_catalog *c, const char *path, char *err)
+{
+    char *text = vuln_file_text(path, err);
+    int rc = text != NULL ? vuln_import_text(c, text, path, err) : -1;
+
+    free(text);
+    return rc;
+}
+
 static void imports(void **state)
 {
     char path[EVE_TMP_PATH_LEN + 32], err[VULN_ERROR_LEN];
